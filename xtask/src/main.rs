@@ -1,0 +1,53 @@
+//! Project automation. `cargo xtask regen` pulls the API document, pins it,
+//! validates and normalizes it, and regenerates the client; `--check` proves
+//! offline that the checked-in client matches the pinned document.
+#![forbid(unsafe_code)]
+
+mod fetch;
+mod generate;
+mod normalize;
+mod pin;
+mod regen;
+mod summary;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Project automation for the PMP client")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Pull the API document, pin it into openapi/ and regenerate client/src/generated.rs.
+    Regen(regen::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Regen(args) => regen::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // `{:#}` joins the context chain on one line: what failed, then why.
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root: where `openapi/` and `client/` live.
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits one level below the workspace root")
+        .to_path_buf()
+}

@@ -47,45 +47,51 @@ impl ClientHooks<Context> for Client {
     async fn pre<E>(&self, request: &mut reqwest::Request, info: &OperationInfo) -> Result<(), Error<E>> {
         let headers = request.headers_mut();
         headers.remove("api-version");
-        let context = self.inner();
-        let (name, value) = match security::credential(info.operation_id) {
-            Some(Credential::ApiKeyHeader(header)) => {
-                let key = context.api_key.as_ref().ok_or_else(|| missing(info, "an API key (X-API-KEY)"))?;
-                (header_name(header)?, secret_header(key.expose_secret(), "API key")?)
-            }
-            Some(Credential::Bearer) => {
-                let token = context.token.as_ref().ok_or_else(|| missing(info, "a bearer token (from /authenticate)"))?;
-                (AUTHORIZATION, secret_header(&format!("Bearer {}", token.expose_secret()), "token")?)
-            }
-            Some(Credential::None) => return Ok(()),
-            None => {
-                return Err(Error::InvalidRequest(format!(
-                    "operation `{}` is not in the security table; regenerate the client",
-                    info.operation_id
-                )));
-            }
-        };
-        headers.insert(name, value);
+        if let Some((name, value)) =
+            credential_header(self.inner(), info.operation_id).map_err(Error::InvalidRequest)?
+        {
+            headers.insert(name, value);
+        }
         Ok(())
     }
 }
 
-fn missing<E>(info: &OperationInfo, what: &str) -> Error<E> {
-    Error::InvalidRequest(format!("`{}` needs {what}, and none is configured", info.operation_id))
-}
-
-/// The table keeps the document's spelling (`X-API-KEY`); `from_bytes`
-/// lower-cases it as HTTP/2 requires.
-fn header_name<E>(header: &str) -> Result<HeaderName, Error<E>> {
-    HeaderName::from_bytes(header.as_bytes())
-        .map_err(|_| Error::InvalidRequest(format!("`{header}` from the document is not a valid header name")))
+/// The header carrying the credential `operation` needs, if it needs one.
+fn credential_header(context: &Context, operation: &str) -> Result<Option<(HeaderName, HeaderValue)>, String> {
+    let missing = |what: &str| format!("`{operation}` needs {what}, and none is configured");
+    match security::credential(operation) {
+        Some(Credential::ApiKeyHeader(header)) => {
+            let key = context
+                .api_key
+                .as_ref()
+                .ok_or_else(|| missing("an API key (X-API-KEY)"))?;
+            // The table keeps the document's spelling (`X-API-KEY`); `from_bytes` lower-cases it.
+            let name = HeaderName::from_bytes(header.as_bytes())
+                .map_err(|_| format!("`{header}` from the document is not a valid header name"))?;
+            Ok(Some((name, secret_header(key.expose_secret(), "API key")?)))
+        }
+        Some(Credential::Bearer) => {
+            let token = context
+                .token
+                .as_ref()
+                .ok_or_else(|| missing("a bearer token (from /authenticate)"))?;
+            Ok(Some((
+                AUTHORIZATION,
+                secret_header(&format!("Bearer {}", token.expose_secret()), "token")?,
+            )))
+        }
+        Some(Credential::None) => Ok(None),
+        None => Err(format!(
+            "operation `{operation}` is not in the security table; regenerate the client"
+        )),
+    }
 }
 
 /// A header value that is never printed: marked sensitive, and an invalid
 /// value is reported without its content.
-fn secret_header<E>(value: &str, what: &str) -> Result<HeaderValue, Error<E>> {
+fn secret_header(value: &str, what: &str) -> Result<HeaderValue, String> {
     let mut header = HeaderValue::from_str(value)
-        .map_err(|_| Error::InvalidRequest(format!("the {what} contains characters not allowed in an HTTP header")))?;
+        .map_err(|_| format!("the {what} contains characters not allowed in an HTTP header"))?;
     header.set_sensitive(true);
     Ok(header)
 }

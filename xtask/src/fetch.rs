@@ -10,8 +10,7 @@ use serde_json::Value;
 
 /// Where the live service serves its document: a NestJS app with its Swagger
 /// UI at `/public-api-doc` serves the JSON at `/public-api-doc-json`.
-pub const LIVE_URL: &str =
-    "https://preference-api.preference-management.usercentrics.eu/public-api-doc-json";
+pub const LIVE_URL: &str = "https://preference-api.preference-management.usercentrics.eu/public-api-doc-json";
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const TOTAL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -96,7 +95,10 @@ pub fn decode(body: &[u8], source: &str) -> Result<Fetched> {
         }
     })?;
     check_version(&document, source)?;
-    Ok(Fetched { source: source.to_string(), document })
+    Ok(Fetched {
+        source: source.to_string(),
+        document,
+    })
 }
 
 fn check_version(document: &Value, source: &str) -> Result<()> {
@@ -169,8 +171,14 @@ mod tests {
 
     #[test]
     fn rejects_other_versions_and_shapes() {
-        assert_eq!(message(r#"{"openapi":"3.1.0"}"#), "doc is OpenAPI 3.1.0; progenitor needs OpenAPI 3.0.x");
-        assert_eq!(message(r#"{"swagger":"2.0"}"#), "doc is a Swagger 2.0 document; progenitor needs OpenAPI 3.0.x");
+        assert_eq!(
+            message(r#"{"openapi":"3.1.0"}"#),
+            "doc is OpenAPI 3.1.0; progenitor needs OpenAPI 3.0.x"
+        );
+        assert_eq!(
+            message(r#"{"swagger":"2.0"}"#),
+            "doc is a Swagger 2.0 document; progenitor needs OpenAPI 3.0.x"
+        );
         assert!(message("[1]").contains("not an OpenAPI document"));
         assert!(message(r#"{"info":{}}"#).contains("no `openapi` version field"));
     }

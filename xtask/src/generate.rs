@@ -65,13 +65,19 @@ fn locate_panic(normalized: &Value, panic: &str) -> String {
     let mut culprits = Vec::new();
     let mut places = Vec::new();
     for_each_operation(&mut normalized.clone(), |path, method, operation| {
-        places.push((path.to_string(), method.to_string(), operation.get("operationId").cloned()));
+        places.push((
+            path.to_string(),
+            method.to_string(),
+            operation.get("operationId").cloned(),
+        ));
     });
     for (path, method, id) in places {
         let mut single = normalized.clone();
         let operation = single["paths"][&path][&method].take();
         single["paths"] = serde_json::json!({ path.clone(): { method.clone(): operation } });
-        let Ok(spec) = serde_json::from_value::<OpenAPI>(single) else { continue };
+        let Ok(spec) = serde_json::from_value::<OpenAPI>(single) else {
+            continue;
+        };
         if let Err(message) = guarded(|| generator().generate_tokens(&spec)) {
             let id = id.and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
             culprits.push(format!("{id} ({} {path}): {message}", method.to_uppercase()));
@@ -88,7 +94,10 @@ fn locate_panic(normalized: &Value, panic: &str) -> String {
 /// `OperationInfo::operation_id` the hooks see (its `sanitize`, snake case).
 fn method_name(operation_id: &str) -> String {
     use heck::ToSnakeCase;
-    operation_id.replace('\'', "").replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-").to_snake_case()
+    operation_id
+        .replace('\'', "")
+        .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-")
+        .to_snake_case()
 }
 
 /// progenitor ignores `security`; the hooks read this table instead, keyed
@@ -102,7 +111,12 @@ fn security_table(operations: &[OperationSummary]) -> String {
                 Credential::Bearer => "Credential::Bearer".into(),
                 Credential::None => "Credential::None".into(),
             };
-            format!("            // {} {}\n            {:?} => Some({credential}),\n", operation.method.to_uppercase(), operation.path, method_name(&operation.id))
+            format!(
+                "            // {} {}\n            {:?} => Some({credential}),\n",
+                operation.method.to_uppercase(),
+                operation.path,
+                method_name(&operation.id)
+            )
         })
         .collect();
     format!(
@@ -136,7 +150,10 @@ mod tests {
     #[test]
     fn method_names_follow_progenitor() {
         assert_eq!(method_name("getMyPreferences"), "get_my_preferences");
-        assert_eq!(method_name("PublicApiController_authenticate"), "public_api_controller_authenticate");
+        assert_eq!(
+            method_name("PublicApiController_authenticate"),
+            "public_api_controller_authenticate"
+        );
         assert_eq!(method_name("list-things.v2"), "list_things_v2");
     }
 
@@ -164,7 +181,10 @@ mod tests {
         let spec: OpenAPI = serde_json::from_value(document.clone()).unwrap();
         let error = generate(&spec, &[], &document, "x").unwrap_err();
         let message = format!("{error:#}");
-        assert!(message.starts_with("progenitor panicked on broken (GET /a): "), "{message}");
+        assert!(
+            message.starts_with("progenitor panicked on broken (GET /a): "),
+            "{message}"
+        );
         assert!(!message.contains("fine"), "{message}");
     }
 }

@@ -14,9 +14,18 @@ pub struct Step {
 }
 
 pub const STEPS: &[Step] = &[
-    Step { name: "strip-operation-id-prefix", run: strip_operation_id_prefix },
-    Step { name: "widen-success-codes", run: widen_success_codes },
-    Step { name: "unify-error-responses", run: unify_error_responses },
+    Step {
+        name: "strip-operation-id-prefix",
+        run: strip_operation_id_prefix,
+    },
+    Step {
+        name: "widen-success-codes",
+        run: widen_success_codes,
+    },
+    Step {
+        name: "unify-error-responses",
+        run: unify_error_responses,
+    },
 ];
 
 /// What the steps changed, as `(step, change)` pairs.
@@ -30,7 +39,9 @@ pub fn normalize(document: &mut Value) -> Vec<(&'static str, String)> {
 
 /// Calls `f(path, method, operation)` for every operation of the document.
 pub fn for_each_operation(document: &mut Value, mut f: impl FnMut(&str, &str, &mut Map<String, Value>)) {
-    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
     for (path, item) in paths.iter_mut() {
         let Some(item) = item.as_object_mut() else { continue };
         for method in METHODS {
@@ -58,12 +69,20 @@ fn strip_operation_id_prefix(document: &mut Value) -> Vec<String> {
             ids.push(id.to_string());
         }
     });
-    let stripped = |id: &str| id.split_once("Controller_").map(|(_, rest)| rest.to_string()).filter(|r| !r.is_empty());
+    let stripped = |id: &str| {
+        id.split_once("Controller_")
+            .map(|(_, rest)| rest.to_string())
+            .filter(|r| !r.is_empty())
+    };
     let mut changes = Vec::new();
     for_each_operation(document, |_, _, operation| {
-        let Some(id) = operation.get("operationId").and_then(Value::as_str).map(str::to_string) else { return };
+        let Some(id) = operation.get("operationId").and_then(Value::as_str).map(str::to_string) else {
+            return;
+        };
         let Some(short) = stripped(&id) else { return };
-        let collides = ids.iter().any(|other| *other != id && (stripped(other).as_deref() == Some(&short) || *other == short));
+        let collides = ids
+            .iter()
+            .any(|other| *other != id && (stripped(other).as_deref() == Some(&short) || *other == short));
         if collides {
             changes.push(format!("kept {id}: `{short}` would name two operations"));
         } else {
@@ -85,7 +104,9 @@ fn widen_success_codes(document: &mut Value) -> Vec<String> {
     let mut changes = Vec::new();
     for_each_operation(document, |path, method, operation| {
         let name = label(path, method, operation);
-        let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { return };
+        let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
         if responses.contains_key("2XX") {
             return;
         }
@@ -131,17 +152,23 @@ fn unify_error_responses(document: &mut Value) -> Vec<String> {
     let mut used = false;
     for_each_operation(document, |path, method, operation| {
         let name = label(path, method, operation);
-        let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else { return };
+        let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
         if responses.remove("default").is_some() {
             changes.push(format!("{name}: dropped the `default` response"));
         }
         for (status, response) in responses.iter_mut() {
             let is_error = is_code(status, '4') || is_code(status, '5') || status == "4XX" || status == "5XX";
-            let Some(response) = response.as_object_mut().filter(|_| is_error) else { continue };
+            let Some(response) = response.as_object_mut().filter(|_| is_error) else {
+                continue;
+            };
             used = true;
             let schema_of = |content: &Value| content.get("application/json").and_then(|m| m.get("schema")).cloned();
             let current = response.get("content");
-            if current.and_then(schema_of) == schema_of(&unified) && current.is_some_and(|c| c.as_object().is_some_and(|m| m.len() == 1)) {
+            if current.and_then(schema_of) == schema_of(&unified)
+                && current.is_some_and(|c| c.as_object().is_some_and(|m| m.len() == 1))
+            {
                 continue;
             }
             response.insert("content".into(), unified.clone());
@@ -180,9 +207,15 @@ mod tests {
     #[test]
     fn strips_the_controller_prefix() {
         let mut document = op(json!({}));
-        assert_eq!(strip_operation_id_prefix(&mut document), ["PublicApiController_save -> save"]);
+        assert_eq!(
+            strip_operation_id_prefix(&mut document),
+            ["PublicApiController_save -> save"]
+        );
         assert_eq!(document["paths"]["/a"]["post"]["operationId"], "save");
-        assert!(strip_operation_id_prefix(&mut document).is_empty(), "a second run changes nothing");
+        assert!(
+            strip_operation_id_prefix(&mut document).is_empty(),
+            "a second run changes nothing"
+        );
     }
 
     #[test]
@@ -200,8 +233,13 @@ mod tests {
     #[test]
     fn widens_one_or_equal_success_codes() {
         let body = json!({"application/json": {"schema": {"type": "string"}}});
-        let mut document = op(json!({"200": {"description": "a", "content": body}, "201": {"description": "b", "content": body}, "400": {"description": "c"}}));
-        assert_eq!(widen_success_codes(&mut document), ["PublicApiController_save (POST /a): 200, 201 -> 2XX"]);
+        let mut document = op(
+            json!({"200": {"description": "a", "content": body}, "201": {"description": "b", "content": body}, "400": {"description": "c"}}),
+        );
+        assert_eq!(
+            widen_success_codes(&mut document),
+            ["PublicApiController_save (POST /a): 200, 201 -> 2XX"]
+        );
         assert_eq!(responses(&document)["2XX"]["description"], "a");
         assert!(responses(&document).get("200").is_none() && responses(&document).get("400").is_some());
         assert!(widen_success_codes(&mut document).is_empty());
@@ -209,7 +247,9 @@ mod tests {
 
     #[test]
     fn leaves_success_codes_with_different_bodies() {
-        let mut document = op(json!({"200": {"description": "a", "content": {"application/json": {"schema": {"type": "string"}}}}, "204": {"description": "none"}}));
+        let mut document = op(
+            json!({"200": {"description": "a", "content": {"application/json": {"schema": {"type": "string"}}}}, "204": {"description": "none"}}),
+        );
         assert!(widen_success_codes(&mut document).is_empty());
         assert!(responses(&document).get("200").is_some());
     }
@@ -223,15 +263,24 @@ mod tests {
             "default": {"description": "other"}
         }));
         let changes = unify_error_responses(&mut document);
-        assert_eq!(changes, [
-            "PublicApiController_save (POST /a): dropped the `default` response",
-            "PublicApiController_save (POST /a): 400 now carries ErrorResponse",
-            "PublicApiController_save (POST /a): 404 now carries ErrorResponse",
-            "added the NestJS ErrorResponse schema",
-        ]);
-        assert_eq!(responses(&document)["404"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorResponse");
+        assert_eq!(
+            changes,
+            [
+                "PublicApiController_save (POST /a): dropped the `default` response",
+                "PublicApiController_save (POST /a): 400 now carries ErrorResponse",
+                "PublicApiController_save (POST /a): 404 now carries ErrorResponse",
+                "added the NestJS ErrorResponse schema",
+            ]
+        );
+        assert_eq!(
+            responses(&document)["404"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ErrorResponse"
+        );
         assert!(responses(&document)["201"].get("content").is_none());
-        assert!(unify_error_responses(&mut document).is_empty(), "a second run changes nothing");
+        assert!(
+            unify_error_responses(&mut document).is_empty(),
+            "a second run changes nothing"
+        );
     }
 
     #[test]
@@ -239,6 +288,9 @@ mod tests {
         let mut document = op(json!({"400": {"description": "bad"}}));
         document["components"] = json!({"schemas": {"ErrorResponse": {"type": "object"}}});
         unify_error_responses(&mut document);
-        assert_eq!(document["components"]["schemas"]["ErrorResponse"], json!({"type": "object"}));
+        assert_eq!(
+            document["components"]["schemas"]["ErrorResponse"],
+            json!({"type": "object"})
+        );
     }
 }

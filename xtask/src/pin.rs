@@ -35,7 +35,10 @@ fn sorted(value: &Value) -> Value {
 }
 
 pub fn sha256(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The record next to the document: its source and digest.
@@ -67,13 +70,11 @@ pub fn write_all(root: &Path, files: &[(&str, &str)]) -> Result<()> {
         for (relative, contents) in files {
             let target = root.join(relative);
             let temporary = target.with_extension("regen-tmp");
-            std::fs::write(&temporary, contents)
-                .with_context(|| format!("could not write {}", temporary.display()))?;
+            std::fs::write(&temporary, contents).with_context(|| format!("could not write {}", temporary.display()))?;
             staged.push((temporary, target));
         }
         for (temporary, target) in &staged {
-            std::fs::rename(temporary, target)
-                .with_context(|| format!("could not replace {}", target.display()))?;
+            std::fs::rename(temporary, target).with_context(|| format!("could not replace {}", target.display()))?;
         }
         Ok(())
     })();
@@ -94,12 +95,18 @@ mod tests {
         let a: Value = serde_json::from_str(r#"{"b": 1, "a": {"d": [1,2], "c": "ü"}}"#).unwrap();
         let b: Value = serde_json::from_str("{\"a\":{\"c\":\"ü\",\"d\":[1,2]},\"b\":1}").unwrap();
         assert_eq!(canonical(&a), canonical(&b));
-        assert_eq!(canonical(&a), "{\n  \"a\": {\n    \"c\": \"ü\",\n    \"d\": [\n      1,\n      2\n    ]\n  },\n  \"b\": 1\n}\n");
+        assert_eq!(
+            canonical(&a),
+            "{\n  \"a\": {\n    \"c\": \"ü\",\n    \"d\": [\n      1,\n      2\n    ]\n  },\n  \"b\": 1\n}\n"
+        );
     }
 
     #[test]
     fn sha256_is_hex_of_the_bytes() {
-        assert_eq!(sha256("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]

@@ -44,7 +44,11 @@ fn build(document: &Value, quiet: bool) -> Result<Built> {
     }
     let (spec, operations) = validate::validate(&normalized)?;
     let generated = generate::generate(&spec, &operations, &normalized, &sha256)?;
-    Ok(Built { canonical, sha256, generated })
+    Ok(Built {
+        canonical,
+        sha256,
+        generated,
+    })
 }
 
 pub fn run(args: &Args) -> Result<()> {
@@ -63,7 +67,12 @@ pub fn run(args: &Args) -> Result<()> {
     let document_changed = old_document.as_deref() != Some(built.canonical.as_str());
     let record_stale = pin::recorded_sha256(&root).ok().as_deref() != Some(built.sha256.as_str());
     if !document_changed && !record_stale && old_generated.as_deref() == Some(built.generated.as_str()) {
-        println!("unchanged: {} (sha256 {}) and {} are up to date", pin::DOCUMENT, built.sha256, pin::GENERATED);
+        println!(
+            "unchanged: {} (sha256 {}) and {} are up to date",
+            pin::DOCUMENT,
+            built.sha256,
+            pin::GENERATED
+        );
         return Ok(());
     }
 
@@ -86,7 +95,9 @@ pub fn run(args: &Args) -> Result<()> {
 
     if document_changed {
         let old: Option<Value> = old_document.and_then(|text| serde_json::from_str(&text).ok());
-        let lines = old.map(|old| summary::changes(&old, &fetched.document)).unwrap_or_default();
+        let lines = old
+            .map(|old| summary::changes(&old, &fetched.document))
+            .unwrap_or_default();
         if lines.is_empty() {
             println!("API changes: none (formatting or descriptions only)");
         } else {
@@ -101,7 +112,8 @@ pub fn run(args: &Args) -> Result<()> {
 
 fn is_pinned_file(root: &Path, spec: Option<&Path>) -> bool {
     let canonical = |path: &Path| path.canonicalize().ok();
-    spec.and_then(canonical).is_some_and(|spec| Some(spec) == canonical(&root.join(pin::DOCUMENT)))
+    spec.and_then(canonical)
+        .is_some_and(|spec| Some(spec) == canonical(&root.join(pin::DOCUMENT)))
 }
 
 fn recorded_source(root: &Path) -> Option<String> {
@@ -121,17 +133,29 @@ fn check(root: &Path) -> Result<()> {
     }
     let recorded = pin::recorded_sha256(root)?;
     if recorded != built.sha256 {
-        bail!("{} records sha256 {recorded} but the document's is {}: {regen}", pin::RECORD, built.sha256);
+        bail!(
+            "{} records sha256 {recorded} but the document's is {}: {regen}",
+            pin::RECORD,
+            built.sha256
+        );
     }
     if build(&fetched.document, true)?.generated != built.generated {
-        bail!("generation is not deterministic: two runs on {} gave different code", pin::DOCUMENT);
+        bail!(
+            "generation is not deterministic: two runs on {} gave different code",
+            pin::DOCUMENT
+        );
     }
     let checked_in = std::fs::read_to_string(root.join(pin::GENERATED)).unwrap_or_default();
     if checked_in != built.generated {
         eprintln!("{}", diff(&checked_in, &built.generated));
         bail!("{} is stale against {}: {regen}", pin::GENERATED, pin::DOCUMENT);
     }
-    println!("ok: {} matches {} (sha256 {})", pin::GENERATED, pin::DOCUMENT, built.sha256);
+    println!(
+        "ok: {} matches {} (sha256 {})",
+        pin::GENERATED,
+        pin::DOCUMENT,
+        built.sha256
+    );
     Ok(())
 }
 
@@ -141,7 +165,10 @@ fn diff(old: &str, new: &str) -> String {
     let text = similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("{} (checked in)", pin::GENERATED), &format!("{} (regenerated)", pin::GENERATED))
+        .header(
+            &format!("{} (checked in)", pin::GENERATED),
+            &format!("{} (regenerated)", pin::GENERATED),
+        )
         .to_string();
     let total = text.lines().count();
     let mut shown: Vec<&str> = text.lines().take(MAX_LINES).collect();

@@ -12,43 +12,80 @@ pub fn changes(old: &Value, new: &Value) -> Vec<String> {
     let mut lines = Vec::new();
     let (old_ops, new_ops) = (operations(old), operations(new));
     compare(&old_ops, &new_ops, "operation", &mut lines, |name, a, b, lines| {
-        let params = |op: &Value| keyed(op.get("parameters"), |p| format!("{} parameter {}", str_at(p, "in"), str_at(p, "name")));
-        compare(&params(a), &params(b), &format!("{name}:"), lines, |param, x, y, lines| {
-            for field in ["required", "schema"] {
-                if x.get(field) != y.get(field) {
-                    lines.push(format!("~ {name}: {param} {field} changed"));
+        let params = |op: &Value| {
+            keyed(op.get("parameters"), |p| {
+                format!("{} parameter {}", str_at(p, "in"), str_at(p, "name"))
+            })
+        };
+        compare(
+            &params(a),
+            &params(b),
+            &format!("{name}:"),
+            lines,
+            |param, x, y, lines| {
+                for field in ["required", "schema"] {
+                    if x.get(field) != y.get(field) {
+                        lines.push(format!("~ {name}: {param} {field} changed"));
+                    }
                 }
-            }
-        });
+            },
+        );
         if a.pointer("/requestBody") != b.pointer("/requestBody") {
             lines.push(format!("~ {name}: request body changed"));
         }
         let responses = |op: &Value| {
-            op.get("responses").and_then(Value::as_object).map(|m| m.iter().map(|(k, v)| (format!("response {k}"), v.clone())).collect()).unwrap_or_default()
+            op.get("responses")
+                .and_then(Value::as_object)
+                .map(|m| m.iter().map(|(k, v)| (format!("response {k}"), v.clone())).collect())
+                .unwrap_or_default()
         };
-        compare(&responses(a), &responses(b), &format!("{name}:"), lines, |code, x, y, lines| {
-            if x.get("content") != y.get("content") {
-                lines.push(format!("~ {name}: {code} body changed"));
-            }
-        });
+        compare(
+            &responses(a),
+            &responses(b),
+            &format!("{name}:"),
+            lines,
+            |code, x, y, lines| {
+                if x.get("content") != y.get("content") {
+                    lines.push(format!("~ {name}: {code} body changed"));
+                }
+            },
+        );
         if a.get("security") != b.get("security") {
             lines.push(format!("~ {name}: security changed"));
         }
     });
     let schemas = |doc: &Value| {
-        doc.pointer("/components/schemas").and_then(Value::as_object).map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+        doc.pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
     };
-    compare(&schemas(old), &schemas(new), "schema", &mut lines, |name, a, b, lines| {
-        let properties = |s: &Value| {
-            s.get("properties").and_then(Value::as_object).map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
-        };
-        compare(&properties(a), &properties(b), &format!("schema {name}: property"), lines, |property, _, _, lines| {
-            lines.push(format!("~ schema {name}: property {property} changed"));
-        });
-        if a.get("required") != b.get("required") {
-            lines.push(format!("~ schema {name}: required properties changed"));
-        }
-    });
+    compare(
+        &schemas(old),
+        &schemas(new),
+        "schema",
+        &mut lines,
+        |name, a, b, lines| {
+            let properties = |s: &Value| {
+                s.get("properties")
+                    .and_then(Value::as_object)
+                    .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default()
+            };
+            compare(
+                &properties(a),
+                &properties(b),
+                &format!("schema {name}: property"),
+                lines,
+                |property, _, _, lines| {
+                    lines.push(format!("~ schema {name}: property {property} changed"));
+                },
+            );
+            if a.get("required") != b.get("required") {
+                lines.push(format!("~ schema {name}: required properties changed"));
+            }
+        },
+    );
     lines
 }
 
@@ -88,7 +125,9 @@ fn operations(document: &Value) -> BTreeMap<String, Value> {
 }
 
 fn keyed(list: Option<&Value>, key: impl Fn(&Value) -> String) -> BTreeMap<String, Value> {
-    list.and_then(Value::as_array).map(|items| items.iter().map(|item| (key(item), item.clone())).collect()).unwrap_or_default()
+    list.and_then(Value::as_array)
+        .map(|items| items.iter().map(|item| (key(item), item.clone())).collect())
+        .unwrap_or_default()
 }
 
 fn str_at<'a>(value: &'a Value, key: &str) -> &'a str {
@@ -119,18 +158,21 @@ mod tests {
             }},
             "components": {"schemas": {"A": {"properties": {"x": {"type": "integer"}, "z": {}}, "required": ["z"]}}}
         });
-        assert_eq!(changes(&old, &new), [
-            "- operation DELETE /a",
-            "~ GET /a: query parameter q required changed",
-            "+ GET /a: header parameter h",
-            "+ GET /a: response 404",
-            "+ operation POST /a",
-            "~ schema A: property x changed",
-            "- schema A: property y",
-            "+ schema A: property z",
-            "~ schema A: required properties changed",
-            "- schema Gone",
-        ]);
+        assert_eq!(
+            changes(&old, &new),
+            [
+                "- operation DELETE /a",
+                "~ GET /a: query parameter q required changed",
+                "+ GET /a: header parameter h",
+                "+ GET /a: response 404",
+                "+ operation POST /a",
+                "~ schema A: property x changed",
+                "- schema A: property y",
+                "+ schema A: property z",
+                "~ schema A: required properties changed",
+                "- schema Gone",
+            ]
+        );
         assert!(changes(&new, &new).is_empty());
     }
 }

@@ -54,7 +54,12 @@ pub fn validate(document: &Value) -> Result<(OpenAPI, Vec<OperationSummary>)> {
             }
             check_responses(&spec, operation, &name, &mut problems);
             match credential(&spec, operation) {
-                Ok(credential) => operations.push(OperationSummary { id, method: method.to_string(), path: path.clone(), credential }),
+                Ok(credential) => operations.push(OperationSummary {
+                    id,
+                    method: method.to_string(),
+                    path: path.clone(),
+                    credential,
+                }),
                 Err(problem) => problems.push(format!("{name}: {problem}")),
             }
         }
@@ -94,7 +99,10 @@ fn check_responses(spec: &OpenAPI, operation: &Operation, name: &str, problems: 
                 .iter()
                 .map(|(body, codes)| format!("{} ({body})", codes.iter().cloned().collect::<Vec<_>>().join(", ")))
                 .collect();
-            problems.push(format!("{name}: {kind} responses need one body type, found {}", listed.join(" vs ")));
+            problems.push(format!(
+                "{name}: {kind} responses need one body type, found {}",
+                listed.join(" vs ")
+            ));
         }
     }
 }
@@ -108,12 +116,16 @@ fn body_type(spec: &OpenAPI, response: &ReferenceOr<Response>) -> String {
             .and_then(|name| spec.components.as_ref()?.responses.get(name))
             .and_then(ReferenceOr::as_item),
     };
-    let Some(response) = response else { return "unresolved response $ref".into() };
+    let Some(response) = response else {
+        return "unresolved response $ref".into();
+    };
     let mut parts: Vec<String> = response
         .content
         .iter()
         .map(|(media, body)| match &body.schema {
-            Some(ReferenceOr::Reference { reference }) => format!("{media} {}", reference.rsplit('/').next().unwrap_or(reference)),
+            Some(ReferenceOr::Reference { reference }) => {
+                format!("{media} {}", reference.rsplit('/').next().unwrap_or(reference))
+            }
             Some(schema) => format!("{media} {}", serde_json::to_string(schema).unwrap_or_default()),
             None => media.clone(),
         })
@@ -129,9 +141,13 @@ fn body_type(spec: &OpenAPI, response: &ReferenceOr<Response>) -> String {
 /// Of several alternatives the first is used.
 pub fn credential(spec: &OpenAPI, operation: &Operation) -> std::result::Result<Credential, String> {
     let requirements = operation.security.as_ref().or(spec.security.as_ref());
-    let Some(requirement) = requirements.and_then(|r| r.first()) else { return Ok(Credential::None) };
+    let Some(requirement) = requirements.and_then(|r| r.first()) else {
+        return Ok(Credential::None);
+    };
     let mut names = requirement.keys();
-    let Some(name) = names.next() else { return Ok(Credential::None) };
+    let Some(name) = names.next() else {
+        return Ok(Credential::None);
+    };
     if names.next().is_some() {
         return Err("a security requirement that combines several schemes is not supported".into());
     }
@@ -141,11 +157,17 @@ pub fn credential(spec: &OpenAPI, operation: &Operation) -> std::result::Result<
         .and_then(|c| c.security_schemes.get(name))
         .ok_or_else(|| format!("security scheme `{name}` is not defined in components.securitySchemes"))?;
     match scheme {
-        ReferenceOr::Item(SecurityScheme::APIKey { location: openapiv3::APIKeyLocation::Header, name: header, .. }) => {
-            Ok(Credential::ApiKeyHeader(header.clone()))
+        ReferenceOr::Item(SecurityScheme::APIKey {
+            location: openapiv3::APIKeyLocation::Header,
+            name: header,
+            ..
+        }) => Ok(Credential::ApiKeyHeader(header.clone())),
+        ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. }) if scheme.eq_ignore_ascii_case("bearer") => {
+            Ok(Credential::Bearer)
         }
-        ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. }) if scheme.eq_ignore_ascii_case("bearer") => Ok(Credential::Bearer),
-        _ => Err(format!("security scheme `{name}` is neither an API key in a header nor HTTP bearer")),
+        _ => Err(format!(
+            "security scheme `{name}` is neither an API key in a header nor HTTP bearer"
+        )),
     }
 }
 
@@ -182,8 +204,18 @@ mod tests {
             "/c": {"get": {"operationId": "c", "responses": {}}}
         })))
         .unwrap();
-        let found: Vec<_> = operations.iter().map(|o| (o.id.as_str(), o.credential.clone())).collect();
-        assert_eq!(found, [("a", Credential::ApiKeyHeader("X-API-KEY".into())), ("b", Credential::Bearer), ("c", Credential::None)]);
+        let found: Vec<_> = operations
+            .iter()
+            .map(|o| (o.id.as_str(), o.credential.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("a", Credential::ApiKeyHeader("X-API-KEY".into())),
+                ("b", Credential::Bearer),
+                ("c", Credential::None)
+            ]
+        );
     }
 
     #[test]
@@ -198,11 +230,20 @@ mod tests {
             "/d": {"get": {"operationId": "d", "security": [{"nope": []}], "responses": {}}}
         }));
         assert!(report.contains("dup (GET /a): success responses need one body type, found 200 (application/json {\"type\":\"string\"}) vs 204 (no body)"), "{report}");
-        assert!(report.contains("dup (POST /a): operationId is also used by GET /a"), "{report}");
+        assert!(
+            report.contains("dup (POST /a): operationId is also used by GET /a"),
+            "{report}"
+        );
         assert!(report.contains("dup (POST /a): error responses need one body type, found 404 (application/json {\"type\":\"string\"}) vs 400 (no body)"), "{report}");
         assert!(report.contains("GET /b has no operationId"), "{report}");
-        assert!(report.contains("c (GET /c): security scheme `cookie` is neither"), "{report}");
-        assert!(report.contains("d (GET /d): security scheme `nope` is not defined"), "{report}");
+        assert!(
+            report.contains("c (GET /c): security scheme `cookie` is neither"),
+            "{report}"
+        );
+        assert!(
+            report.contains("d (GET /d): security scheme `nope` is not defined"),
+            "{report}"
+        );
     }
 
     #[test]
@@ -211,12 +252,21 @@ mod tests {
             "200": {"description": "t", "content": {"application/json": {"schema": {"type": "string"}}}},
             "default": {"description": "x"}
         }}}}));
-        assert!(report.contains("a (GET /a): success responses need one body type"), "{report}");
+        assert!(
+            report.contains("a (GET /a): success responses need one body type"),
+            "{report}"
+        );
     }
 
     #[test]
     fn reports_a_document_openapiv3_cannot_parse() {
-        let report = format!("{:#}", validate(&json!({"openapi": "3.0.0", "paths": {}})).err().unwrap());
-        assert!(report.starts_with("the document does not parse as OpenAPI 3.0"), "{report}");
+        let report = format!(
+            "{:#}",
+            validate(&json!({"openapi": "3.0.0", "paths": {}})).err().unwrap()
+        );
+        assert!(
+            report.starts_with("the document does not parse as OpenAPI 3.0"),
+            "{report}"
+        );
     }
 }

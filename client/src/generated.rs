@@ -2728,10 +2728,9 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
-
-/// The credential each operation needs, from the document's `security`.
-pub mod security {
-    /// A credential an operation needs.
+/// What the document says of each operation that the generated code does not keep.
+pub mod operations {
+    /// A credential an operation needs, from the document's `security`.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Credential {
         /// An API key sent in the named header.
@@ -2741,27 +2740,167 @@ pub mod security {
         /// No credential.
         None,
     }
-
-    /// The credential of the operation with this method name (`OperationInfo::operation_id`), `None` for one the document lacks.
-    pub fn credential(operation_id: &str) -> Option<Credential> {
-        match operation_id {
-            // POST /authenticate
-            "authenticate" => Some(Credential::ApiKeyHeader("X-API-KEY")),
-            // DELETE /preferences/{preferenceUuid}
-            "delete_preference" => Some(Credential::ApiKeyHeader("X-API-KEY")),
-            // DELETE /preferences
-            "delete_user_preferences" => Some(Credential::ApiKeyHeader("X-API-KEY")),
-            // GET /preferences/my
-            "get_my_preferences" => Some(Credential::Bearer),
-            // GET /preferences
-            "get_preferences" => Some(Credential::ApiKeyHeader("X-API-KEY")),
-            // GET /widgets/{widgetUuid}
-            "get_widget" => Some(Credential::Bearer),
-            // POST /preferences/my
-            "save_my_preferences" => Some(Credential::Bearer),
-            // POST /preferences
-            "save_preferences" => Some(Credential::ApiKeyHeader("X-API-KEY")),
-            _ => None,
-        }
+    /// One operation of the document.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Operation {
+        /// The client method's name, also `OperationInfo::operation_id`.
+        pub name: &'static str,
+        /// The HTTP method, upper case.
+        pub method: &'static str,
+        /// The path template, e.g. `/preferences/{preferenceUuid}`.
+        pub path: &'static str,
+        /// The credential it needs.
+        pub credential: Credential,
+    }
+    /// Every operation, by name.
+    pub const ALL: &[Operation] = &[
+        Operation {
+            name: "authenticate",
+            method: "POST",
+            path: "/authenticate",
+            credential: Credential::ApiKeyHeader("X-API-KEY"),
+        },
+        Operation {
+            name: "delete_preference",
+            method: "DELETE",
+            path: "/preferences/{preferenceUuid}",
+            credential: Credential::ApiKeyHeader("X-API-KEY"),
+        },
+        Operation {
+            name: "delete_user_preferences",
+            method: "DELETE",
+            path: "/preferences",
+            credential: Credential::ApiKeyHeader("X-API-KEY"),
+        },
+        Operation {
+            name: "get_my_preferences",
+            method: "GET",
+            path: "/preferences/my",
+            credential: Credential::Bearer,
+        },
+        Operation {
+            name: "get_preferences",
+            method: "GET",
+            path: "/preferences",
+            credential: Credential::ApiKeyHeader("X-API-KEY"),
+        },
+        Operation {
+            name: "get_widget",
+            method: "GET",
+            path: "/widgets/{widgetUuid}",
+            credential: Credential::Bearer,
+        },
+        Operation {
+            name: "save_my_preferences",
+            method: "POST",
+            path: "/preferences/my",
+            credential: Credential::Bearer,
+        },
+        Operation {
+            name: "save_preferences",
+            method: "POST",
+            path: "/preferences",
+            credential: Credential::ApiKeyHeader("X-API-KEY"),
+        },
+    ];
+    /// The operation with this name, `None` for one the document lacks.
+    pub fn find(name: &str) -> Option<&'static Operation> {
+        ALL.iter().find(|operation| operation.name == name)
+    }
+}
+impl crate::call::Call for builder::Authenticate<'_> {
+    type Output = types::AuthenticateResponse;
+    type ErrorBody = types::ErrorResponse;
+    const OPERATION: &'static str = "authenticate";
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl crate::call::Call for builder::DeletePreference<'_> {
+    type Output = ();
+    type ErrorBody = types::ErrorResponse;
+    const OPERATION: &'static str = "delete_preference";
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl crate::call::Call for builder::DeleteUserPreferences<'_> {
+    type Output = types::DeletedCount;
+    type ErrorBody = types::ErrorResponse;
+    const OPERATION: &'static str = "delete_user_preferences";
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl crate::call::Call for builder::GetMyPreferences<'_> {
+    type Output = ::std::vec::Vec<types::UserPreference>;
+    type ErrorBody = types::ErrorResponse;
+    const OPERATION: &'static str = "get_my_preferences";
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl crate::call::Call for builder::GetPreferences<'_> {
+    type Output = types::ServerPreferences;
+    type ErrorBody = types::ErrorResponse;
+    const OPERATION: &'static str = "get_preferences";
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl crate::call::Call for builder::GetWidget<'_> {
+    type Output = types::Widget;
+    type ErrorBody = types::ErrorResponse;
+    const OPERATION: &'static str = "get_widget";
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl crate::call::Call for builder::SaveMyPreferences<'_> {
+    type Output = types::UserPreference;
+    type ErrorBody = types::ErrorResponse;
+    const OPERATION: &'static str = "save_my_preferences";
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
+    }
+}
+impl crate::call::Call for builder::SavePreferences<'_> {
+    type Output = types::UserPreference;
+    type ErrorBody = types::ErrorResponse;
+    const OPERATION: &'static str = "save_preferences";
+    fn send_raw(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = Result<ResponseValue<Self::Output>, Error<Self::ErrorBody>>,
+    > + Send {
+        self.send()
     }
 }

@@ -3,39 +3,109 @@
 //! save and delete users' communication preferences.
 //!
 //! The operations, their builders and the types come from the pinned OpenAPI
-//! document (`openapi/preference-api.json`) through progenitor; they live in
-//! the generated module and are re-exported here. The hand-written part is
-//! small: [`hooks`] attaches the right credential to each operation.
+//! document (`openapi/preference-api.json`) through progenitor, and are
+//! re-exported here. Around them, a small hand-written layer: [`config`]
+//! builds the client, [`hooks`] attaches each operation's credential and
+//! sends with [`retry`] and tracing, [`session`] keeps a user's token,
+//! [`call`] turns every answer into the body or one [`Error`], and
+//! [`readers`] reads the shapes the docs leave open.
+//!
+//! Every builder has `.call()` (from [`Call`]): the body, or a typed error.
+//! (`.send()` is progenitor's own, with its raw result.)
+//!
+//! # Server side: read, update on behalf of a user, delete
 //!
 //! ```no_run
-//! use usercentrics_pmp::{Client, hooks::Context, types};
+//! use usercentrics_pmp::{Call, Client, types};
 //!
-//! # async fn run() -> Result<(), usercentrics_pmp::Error<types::ErrorResponse>> {
-//! let http = reqwest::Client::new();
-//! let client = Client::new_with_client(
-//!     usercentrics_pmp::PRODUCTION_URL,
-//!     http,
-//!     Context::new().with_api_key(std::env::var("PMP_API_KEY").unwrap_or_default()),
-//! );
-//! let preferences = client
-//!     .get_preferences()
-//!     .widget_uuid("1234abcd-22bb-33cc-44dd-12345678abcd".parse::<uuid::Uuid>().unwrap())
+//! # async fn run() -> Result<(), usercentrics_pmp::Error> {
+//! let client = Client::from_env()?; // PMP_API_KEY, optionally PMP_BASE_URL
+//! let pac_uuid: uuid::Uuid = "f0e1bc09-8b14-47a3-9aa2-ef40075f8c9a".parse().unwrap();
+//! let widget_uuid: uuid::Uuid = "1234abcd-22bb-33cc-44dd-12345678abcd".parse().unwrap();
+//!
+//! // A user's preferences for one widget, names in German.
+//! let found = client.get_preferences().widget_uuid(widget_uuid).x_user_id("user@company.com").language("de").call().await?;
+//! for object in found.objects() {
+//!     println!("{:?}: {} answers", object.widget_name, object.answers.len());
+//! }
+//!
+//! // Subscribe the user to a topic, recorded as the user's own change.
+//! let topic: uuid::Uuid = "1234abcd-22bb-33cc-44dd-12345678abcd".parse().unwrap();
+//! let option: uuid::Uuid = "1234abcd-22bb-33cc-44dd-12345678abcd".parse().unwrap();
+//! let saved = client
+//!     .save_preferences()
+//!     .pac_uuid(pac_uuid)
 //!     .x_user_id("user@company.com")
-//!     .language("de")
-//!     .send()
+//!     .behalf(true)
+//!     .body(types::SavePreferencesRequest {
+//!         widget_uuid,
+//!         language: "en".into(),
+//!         answers: vec![types::PreferenceAnswer { topic_uuid: topic, topic_answer_uuids: vec![option] }],
+//!     })
+//!     .call()
 //!     .await?;
-//! println!("{:?}", preferences.into_inner());
-//! # Ok(())
-//! # }
+//!
+//! // Delete that object, then everything of the user in the configuration.
+//! client.delete_preference().preference_uuid(saved.uuid).call().await?;
+//! let deleted = client.delete_user_preferences().pac_uuid(pac_uuid).x_user_id("user@company.com").call().await?;
+//! println!("deleted {:?} records", deleted.count());
+//! # Ok(()) }
+//! ```
+//!
+//! # Custom UI: authenticate, widget structure, save, read back
+//!
+//! ```no_run
+//! use usercentrics_pmp::{Call, Client, types};
+//!
+//! # async fn run() -> Result<(), usercentrics_pmp::Error> {
+//! let client = Client::from_env()?;
+//! let pac_uuid: uuid::Uuid = "f0e1bc09-8b14-47a3-9aa2-ef40075f8c9a".parse().unwrap();
+//! let widget_uuid: uuid::Uuid = "1234abcd-22bb-33cc-44dd-12345678abcd".parse().unwrap();
+//!
+//! // The token is fetched on the first call and renewed before it expires.
+//! let user = client.user(pac_uuid, "user@company.com").public_name("Test User");
+//! let widget = user.get_widget().widget_uuid(widget_uuid).language(vec!["en".into(), "de".into()]).call().await?;
+//! for topic in &widget.topics {
+//!     let title = topic.title.as_ref().and_then(|t| t.get("de"));
+//!     println!("{title:?} ({:?})", topic.selection());
+//! }
+//! let first = &widget.topics[0];
+//! user.save_my_preferences()
+//!     .body(types::SavePreferencesRequest {
+//!         widget_uuid,
+//!         language: "de".into(),
+//!         answers: vec![types::PreferenceAnswer { topic_uuid: first.uuid, topic_answer_uuids: vec![first.options[0].uuid] }],
+//!     })
+//!     .call()
+//!     .await?;
+//! let mine = user.get_my_preferences().widget_uuid(widget_uuid).call().await?;
+//!
+//! // Or hand the token to a front end, which calls with it alone.
+//! let token = user.token().await?;
+//! # Ok(()) }
 //! ```
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 #[rustfmt::skip] // prettyplease's layout; rustfmt would rewrite its doc comments.
 #[allow(clippy::all, clippy::pedantic, missing_docs, rustdoc::all)]
 mod generated;
-pub mod hooks;
 
-pub use generated::{Client, ClientInfo, Error, ResponseValue, builder, prelude, security, types};
+pub mod call;
+pub mod config;
+pub mod error;
+pub mod hooks;
+pub mod readers;
+pub mod retry;
+pub mod session;
+
+pub use call::{Call, CallOptions};
+pub use config::ClientBuilder;
+pub use error::Error;
+pub use generated::{Client, ClientInfo, ResponseValue, builder, operations, prelude, types};
+/// progenitor's error, as `.send()` returns it; `.call()` returns [`Error`].
+pub use generated::Error as RawError;
+pub use session::UserSession;
 
 /// The production base URL of the public API.
 pub const PRODUCTION_URL: &str = "https://preference-api.preference-management.usercentrics.eu/public";

@@ -94,7 +94,10 @@ pub trait Call: Sized + Send {
 
     /// [`call`](Call::call) with options for this call only.
     fn call_with(self, options: CallOptions) -> impl Future<Output = Result<Self::Output, Error>> + Send {
-        let state = RefCell::new(CallState { options, ..CallState::default() });
+        let state = RefCell::new(CallState {
+            options,
+            ..CallState::default()
+        });
         CALL.scope(state, async move {
             match self.send_raw().await {
                 Ok(value) => Ok(value.into_inner()),

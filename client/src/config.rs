@@ -195,10 +195,16 @@ fn checked_base_url(base_url: &str) -> Result<String, Error> {
                 "the base URL `{base_url}` is plain http; use https (http is allowed for loopback hosts only)"
             )));
         }
-        other => return Err(Error::Config(format!("the base URL `{base_url}` has scheme `{other}`; use https"))),
+        other => {
+            return Err(Error::Config(format!(
+                "the base URL `{base_url}` has scheme `{other}`; use https"
+            )));
+        }
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::Config(format!("the base URL `{base_url}` has a query or fragment")));
+        return Err(Error::Config(format!(
+            "the base URL `{base_url}` has a query or fragment"
+        )));
     }
     Ok(base_url.trim_end_matches('/').to_string())
 }
@@ -212,16 +218,18 @@ impl Client {
     /// A client from `PMP_API_KEY` (required) and `PMP_BASE_URL` (optional,
     /// default [`PRODUCTION_URL`]).
     pub fn from_env() -> Result<Client, Error> {
-        let api_key = std::env::var("PMP_API_KEY").unwrap_or_default();
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
+        let api_key = lookup("PMP_API_KEY").unwrap_or_default();
         if api_key.trim().is_empty() {
             return Err(Error::Config(
                 "PMP_API_KEY is not set or empty: set it to an API key of the Preference Management Platform".into(),
             ));
         }
         let mut builder = Client::builder().api_key(api_key.trim());
-        if let Ok(base_url) = std::env::var("PMP_BASE_URL")
-            && !base_url.trim().is_empty()
-        {
+        if let Some(base_url) = lookup("PMP_BASE_URL").filter(|url| !url.trim().is_empty()) {
             builder = builder.base_url(base_url.trim());
         }
         builder.build()
@@ -244,11 +252,19 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ClientInfo;
 
     #[test]
     fn https_anywhere_http_on_loopback_only() {
-        assert_eq!(checked_base_url("https://example.com/public/").unwrap(), "https://example.com/public");
-        for ok in ["http://127.0.0.1:4010/public", "http://localhost:8080", "http://[::1]:1/x"] {
+        assert_eq!(
+            checked_base_url("https://example.com/public/").unwrap(),
+            "https://example.com/public"
+        );
+        for ok in [
+            "http://127.0.0.1:4010/public",
+            "http://localhost:8080",
+            "http://[::1]:1/x",
+        ] {
             assert!(checked_base_url(ok).is_ok(), "{ok}");
         }
         for (bad, why) in [
@@ -261,6 +277,29 @@ mod tests {
             let message = checked_base_url(bad).unwrap_err().to_string();
             assert!(message.contains(why), "{bad}: {message}");
         }
+    }
+
+    #[test]
+    fn from_env_names_the_missing_variable() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        };
+        for missing in [vars(&[]), vars(&[("PMP_API_KEY", "  ")])] {
+            let message = Client::from_lookup(missing).unwrap_err().to_string();
+            assert!(
+                message.starts_with("cannot build the client: PMP_API_KEY is not set or empty"),
+                "{message}"
+            );
+        }
+        let client = Client::from_lookup(vars(&[
+            ("PMP_API_KEY", "k"),
+            ("PMP_BASE_URL", "http://127.0.0.1:4010/public/"),
+        ]));
+        assert_eq!(client.unwrap().baseurl(), "http://127.0.0.1:4010/public");
+        let message = Client::from_lookup(vars(&[("PMP_API_KEY", "k"), ("PMP_BASE_URL", "http://example.com")]))
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("plain http"), "{message}");
     }
 
     #[test]

@@ -34,7 +34,11 @@ impl From<types::ErrorResponse> for ApiError {
             types::ErrorResponseMessage::String(one) => vec![one],
             types::ErrorResponseMessage::Array(many) => many,
         };
-        Self { status_code: Some(body.status_code), message, error: body.error }
+        Self {
+            status_code: Some(body.status_code),
+            message,
+            error: body.error,
+        }
     }
 }
 
@@ -83,29 +87,29 @@ pub enum Credential {
 #[non_exhaustive]
 pub enum Error {
     /// 400: the server rejected the request; `body.message` lists why.
-    BadRequest(Failure),
+    BadRequest(Box<Failure>),
     /// 401: the credential is missing, wrong or expired.
-    Unauthorized(Failure),
+    Unauthorized(Box<Failure>),
     /// 403: the credential may not access this configuration.
-    Forbidden(Failure),
+    Forbidden(Box<Failure>),
     /// 404: the widget, configuration or preference object does not exist.
-    NotFound(Failure),
+    NotFound(Box<Failure>),
     /// 429: too many requests; wait `retry_after` if the server said.
     RateLimited {
         /// The answer.
-        failure: Failure,
+        failure: Box<Failure>,
         /// The server's `Retry-After`.
         retry_after: Option<Duration>,
     },
     /// 5xx: the server failed.
-    Server(Failure),
+    Server(Box<Failure>),
     /// A status the document does not list for the operation and that fits
     /// none of the above.
-    UndocumentedStatus(Failure),
+    UndocumentedStatus(Box<Failure>),
     /// A success status whose body does not match the document.
     UndecodableBody {
         /// The answer.
-        failure: Failure,
+        failure: Box<Failure>,
         /// Why it did not decode.
         reason: String,
     },
@@ -168,6 +172,7 @@ impl Error {
 
     /// The error for an answer with a non-success status.
     pub(crate) fn from_status(failure: Failure, retry_after: Option<Duration>) -> Self {
+        let failure = Box::new(failure);
         match failure.status.as_u16() {
             400 => Self::BadRequest(failure),
             401 => Self::Unauthorized(failure),
@@ -188,7 +193,20 @@ impl Error {
         if let Some(error) = state.hook_error {
             return error;
         }
-        let scrub = |text: String| scrub(text, &state.secrets);
+        let failure = |status, body: Option<ApiError>, bytes: &[u8]| {
+            let excerpt = scrub(excerpt(bytes), &state.secrets);
+            let body = body.map(|body| ApiError {
+                message: body.message.into_iter().map(|m| scrub(m, &state.secrets)).collect(),
+                error: body.error.map(|e| scrub(e, &state.secrets)),
+                ..body
+            });
+            Failure {
+                operation,
+                status,
+                body,
+                excerpt,
+            }
+        };
         match error {
             generated::Error::InvalidRequest(message) | generated::Error::Custom(message) => {
                 Self::InvalidArgument { operation, message }
@@ -199,16 +217,17 @@ impl Error {
             generated::Error::ErrorResponse(value) => {
                 let status = value.status();
                 let retry_after = retry::retry_after(value.headers());
-                let body = value.into_inner().into();
-                Self::from_status(Failure { operation, status, body: Some(body), excerpt: String::new() }, retry_after)
+                Self::from_status(failure(status, Some(value.into_inner().into()), &[]), retry_after)
             }
             generated::Error::InvalidResponsePayload(bytes, reason) => {
-                let excerpt = scrub(excerpt(&bytes));
                 // progenitor drops the status here; the hooks kept it.
                 let status = state.status.unwrap_or(StatusCode::OK);
-                let failure = Failure { operation, status, body: None, excerpt };
+                let failure = failure(status, None, &bytes);
                 if status.is_success() {
-                    Self::UndecodableBody { failure, reason: reason.to_string() }
+                    Self::UndecodableBody {
+                        failure: Box::new(failure),
+                        reason: reason.to_string(),
+                    }
                 } else {
                     Self::from_status(failure, state.retry_after)
                 }
@@ -217,12 +236,17 @@ impl Error {
                 let status = response.status();
                 let retry_after = retry::retry_after(response.headers());
                 let bytes = read_start(response).await;
-                let body = serde_json::from_slice::<types::ErrorResponse>(&bytes).ok().map(ApiError::from);
-                let failure = Failure { operation, status, body, excerpt: scrub(excerpt(&bytes)) };
+                let body = serde_json::from_slice::<types::ErrorResponse>(&bytes)
+                    .ok()
+                    .map(ApiError::from);
+                let failure = failure(status, body, &bytes);
                 if status.is_success() {
                     // A success the document does not list (e.g. 204 where it
                     // promised a body) is an answer we cannot read.
-                    Self::UndecodableBody { failure, reason: format!("status {status} is not documented") }
+                    Self::UndecodableBody {
+                        failure: Box::new(failure),
+                        reason: format!("status {status} is not documented"),
+                    }
                 } else {
                     Self::from_status(failure, retry_after)
                 }
@@ -234,7 +258,10 @@ impl Error {
         if source.is_timeout() {
             Self::Timeout { operation }
         } else {
-            Self::Transport { operation, source: Arc::new(source) }
+            Self::Transport {
+                operation,
+                source: Arc::new(source),
+            }
         }
     }
 }
@@ -253,7 +280,11 @@ async fn read_start(mut response: reqwest::Response) -> Vec<u8> {
 
 fn excerpt(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(EXCERPT_BYTES)]);
-    let mut excerpt: String = text.chars().filter(|c| !c.is_control() || *c == ' ').take(EXCERPT_CHARS).collect();
+    let mut excerpt: String = text
+        .chars()
+        .filter(|c| !c.is_control() || *c == ' ')
+        .take(EXCERPT_CHARS)
+        .collect();
     if text.chars().count() > EXCERPT_CHARS {
         excerpt.push('…');
     }
@@ -302,8 +333,17 @@ impl fmt::Display for Error {
                 x.status.as_u16(),
                 x.said()
             ),
-            Self::RateLimited { failure: x, retry_after } => {
-                write!(f, "{} was rate limited (HTTP {}): {}; ", x.operation, x.status.as_u16(), x.said())?;
+            Self::RateLimited {
+                failure: x,
+                retry_after,
+            } => {
+                write!(
+                    f,
+                    "{} was rate limited (HTTP {}): {}; ",
+                    x.operation,
+                    x.status.as_u16(),
+                    x.said()
+                )?;
                 match retry_after {
                     Some(wait) => write!(f, "retry after {}s", wait.as_secs_f64().ceil()),
                     None => write!(f, "slow down and retry later"),
@@ -335,14 +375,24 @@ impl fmt::Display for Error {
                 "{operation} timed out; the server is slow or unreachable: retry, or raise the timeout"
             ),
             Self::Transport { operation, source } => {
-                write!(f, "{operation} could not talk to the server: {}", innermost(source.as_ref()))?;
+                write!(
+                    f,
+                    "{operation} could not talk to the server: {}",
+                    innermost(source.as_ref())
+                )?;
                 write!(f, "; check the base URL and the network")
             }
-            Self::MissingCredential { operation, credential: Credential::ApiKey } => write!(
+            Self::MissingCredential {
+                operation,
+                credential: Credential::ApiKey,
+            } => write!(
                 f,
                 "{operation} needs an API key (X-API-KEY) and the client has none: set one with ClientBuilder::api_key or PMP_API_KEY"
             ),
-            Self::MissingCredential { operation, credential: Credential::BearerToken } => write!(
+            Self::MissingCredential {
+                operation,
+                credential: Credential::BearerToken,
+            } => write!(
                 f,
                 "{operation} needs a user's bearer token and the client has none: call it on a session from client.user(..) or client.with_token(..)"
             ),
@@ -379,7 +429,10 @@ mod tests {
     fn excerpts_are_short_single_line_and_scrubbed() {
         let long = "x".repeat(1000);
         assert_eq!(excerpt(long.as_bytes()).chars().count(), EXCERPT_CHARS + 1);
-        assert_eq!(excerpt(b"<html>\n<body>down</body>\n</html>"), "<html><body>down</body></html>");
+        assert_eq!(
+            excerpt(b"<html>\n<body>down</body>\n</html>"),
+            "<html><body>down</body></html>"
+        );
         let secrets = [Arc::new(SecretString::from("s3cret"))];
         assert_eq!(scrub("echo: s3cret!".into(), &secrets), "echo: [REDACTED]!");
     }

@@ -36,17 +36,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///`AuthenticateResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct AuthenticateResponse {
-        ///A JWT (HMAC-signed, per its header) carrying the configuration and user; valid for 8 hours.
-        pub token: ::std::string::String,
-    }
-    impl AuthenticateResponse {
-        pub fn builder() -> builder::AuthenticateResponse {
-            Default::default()
-        }
-    }
     ///The number of records deleted. The docs do not name the field: a bare number, `{"deleted": n}`, `{"count": n}` and TypeORM's `{"raw": [], "affected": n}` all decode.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -459,45 +448,6 @@ pub mod types {
                     user_id: Ok(value.user_id),
                     user_public_name: Ok(value.user_public_name),
                 }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct AuthenticateResponse {
-            token: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for AuthenticateResponse {
-            fn default() -> Self {
-                Self {
-                    token: Err("no value supplied for token".to_string()),
-                }
-            }
-        }
-        impl AuthenticateResponse {
-            pub fn token<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.token = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for token: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<AuthenticateResponse>
-        for super::AuthenticateResponse {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: AuthenticateResponse,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { token: value.token? })
-            }
-        }
-        impl ::std::convert::From<super::AuthenticateResponse> for AuthenticateResponse {
-            fn from(value: super::AuthenticateResponse) -> Self {
-                Self { token: Ok(value.token) }
             }
         }
         #[derive(Clone, Debug)]
@@ -1858,7 +1808,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<types::AuthenticateResponse>,
+            ResponseValue<crate::secret::AuthenticateResponse>,
             Error<types::ErrorResponse>,
         > {
             let Self { client, body } = self;
@@ -2809,7 +2759,7 @@ pub mod operations {
     }
 }
 impl crate::call::Call for builder::Authenticate<'_> {
-    type Output = types::AuthenticateResponse;
+    type Output = crate::secret::AuthenticateResponse;
     type ErrorBody = types::ErrorResponse;
     const OPERATION: &'static str = "authenticate";
     fn send_raw(

@@ -15,10 +15,10 @@ use tracing::Instrument;
 
 use crate::call::with_state;
 use crate::error::{Credential as Needed, Error as PmpError};
+use crate::generated::Error;
 use crate::operations::{self, Credential};
 use crate::retry::{self, RetryPolicy};
 use crate::session::Session;
-use crate::generated::Error;
 use crate::{Client, ClientInfo};
 
 /// What the generated [`Client`] carries besides its base URL and HTTP
@@ -128,11 +128,16 @@ impl Client {
             _ => None,
         };
         let started = Instant::now();
+        let mut bearer = bearer_of(&request);
         let mut attempt = 1;
         let mut renewed = false;
         loop {
             // A copy to send again; JSON bodies are bytes, so this always succeeds.
-            let mut again = if may_retry || (session.is_some() && !renewed) { request.try_clone() } else { None };
+            let mut again = if may_retry || (session.is_some() && !renewed) {
+                request.try_clone()
+            } else {
+                None
+            };
             let sent_at = Instant::now();
             let outcome = self.client().execute(request).await;
             tracing::debug!(
@@ -152,10 +157,15 @@ impl Client {
                 if let Some(used) = bearer_of(&retry) {
                     session.invalidate(&used);
                 }
-                match session.token().await.map(|t| secret_header(&format!("Bearer {}", t.expose_secret()), "token")) {
+                match session
+                    .token()
+                    .await
+                    .map(|t| secret_header(&format!("Bearer {}", t.expose_secret()), "token"))
+                {
                     Ok(Ok(value)) => {
                         retry.headers_mut().insert(AUTHORIZATION, value);
                         tracing::debug!("token refused; renewed, sending again");
+                        bearer = bearer_of(&retry);
                         request = retry;
                         continue;
                     }
@@ -164,7 +174,11 @@ impl Client {
                 }
             }
 
-            let delay = if may_retry { context.retry.next_delay(attempt, started.elapsed(), &outcome) } else { None };
+            let delay = if may_retry {
+                context.retry.next_delay(attempt, started.elapsed(), &outcome)
+            } else {
+                None
+            };
             match (delay, again) {
                 (Some(delay), Some(again)) => {
                     tracing::info!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
@@ -176,19 +190,62 @@ impl Client {
                     let span = tracing::Span::current();
                     span.record("attempts", attempt);
                     span.record("latency_ms", started.elapsed().as_millis() as u64);
-                    if let Ok(response) = &outcome {
-                        span.record("status", response.status().as_u16());
-                        let (status, retry_after) = (response.status(), retry::retry_after(response.headers()));
-                        with_state(|state| {
-                            state.status = Some(status);
-                            state.retry_after = retry_after;
-                        });
+                    let response = outcome?;
+                    let status = response.status();
+                    span.record("status", status.as_u16());
+                    let retry_after = retry::retry_after(response.headers());
+                    with_state(|state| {
+                        state.status = Some(status);
+                        state.retry_after = retry_after;
+                    });
+                    if status.is_success() {
+                        return Ok(response);
                     }
-                    return outcome;
+                    return scrubbed(response, context.api_key.as_deref(), bearer.as_ref()).await;
                 }
             }
         }
     }
+}
+
+/// An error answer with every secret of the request scrubbed from its body:
+/// a server or proxy that echoes what it was sent must not carry the API key
+/// or token into an error, whether `.call()` or `send()` reads it. Only
+/// error answers pay for this.
+async fn scrubbed(
+    response: reqwest::Response,
+    api_key: Option<&SecretString>,
+    token: Option<&SecretString>,
+) -> reqwest::Result<reqwest::Response> {
+    let (status, version, headers) = (response.status(), response.version(), response.headers().clone());
+    let mut body = response.bytes().await?;
+    let secrets = api_key
+        .into_iter()
+        .chain(token)
+        .map(|s| s.expose_secret())
+        .filter(|s| !s.is_empty());
+    let mut text: Option<String> = None;
+    for secret in secrets {
+        let current = text
+            .take()
+            .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+        text = Some(if current.contains(secret) {
+            current.replace(secret, "[REDACTED]")
+        } else {
+            current
+        });
+    }
+    if let Some(text) = text.filter(|t| t.as_bytes() != body.as_ref()) {
+        body = bytes::Bytes::from(text);
+    }
+    let mut rebuilt = http::Response::new(body.clone());
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    rebuilt
+        .headers_mut()
+        .insert(reqwest::header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    Ok(reqwest::Response::from(rebuilt))
 }
 
 /// The user id of a request, for tracing when the caller asked for it.
@@ -201,7 +258,9 @@ fn user_id<'a>(context: &'a Context, request: &'a reqwest::Request) -> Option<&'
 
 fn bearer_of(request: &reqwest::Request) -> Option<SecretString> {
     let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
-    value.strip_prefix("Bearer ").map(|token| SecretString::from(token.to_string()))
+    value
+        .strip_prefix("Bearer ")
+        .map(|token| SecretString::from(token.to_string()))
 }
 
 /// The header carrying the credential `operation` needs, if it needs one.
@@ -218,20 +277,28 @@ async fn credential_header(context: &Context, operation: &str) -> Result<Option<
     let invalid = |message: String| PmpError::InvalidArgument { operation, message };
     match described.credential {
         Credential::ApiKeyHeader(header) => {
-            let key = context
-                .api_key
-                .as_ref()
-                .ok_or(PmpError::MissingCredential { operation, credential: Needed::ApiKey })?;
+            let key = context.api_key.as_ref().ok_or(PmpError::MissingCredential {
+                operation,
+                credential: Needed::ApiKey,
+            })?;
             // The table keeps the document's spelling (`X-API-KEY`); `from_bytes` lower-cases it.
             let name = HeaderName::from_bytes(header.as_bytes())
                 .map_err(|_| invalid(format!("`{header}` from the document is not a valid header name")))?;
-            Ok(Some((name, secret_header(key.expose_secret(), "API key").map_err(invalid)?)))
+            Ok(Some((
+                name,
+                secret_header(key.expose_secret(), "API key").map_err(invalid)?,
+            )))
         }
         Credential::Bearer => {
             let token = match &context.bearer {
                 Some(Bearer::Fixed(token)) => token.clone(),
                 Some(Bearer::Session(session)) => session.token().await?,
-                None => return Err(PmpError::MissingCredential { operation, credential: Needed::BearerToken }),
+                None => {
+                    return Err(PmpError::MissingCredential {
+                        operation,
+                        credential: Needed::BearerToken,
+                    });
+                }
             };
             with_state(|state| state.secrets.push(token.clone()));
             let value = secret_header(&format!("Bearer {}", token.expose_secret()), "token").map_err(invalid)?;
@@ -248,4 +315,29 @@ fn secret_header(value: &str, what: &str) -> Result<HeaderValue, String> {
         .map_err(|_| format!("the {what} contains characters not allowed in an HTTP header"))?;
     header.set_sensitive(true);
     Ok(header)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_headers_are_sensitive_and_never_echoed() {
+        assert!(secret_header("key", "API key").unwrap().is_sensitive());
+        assert_eq!(
+            secret_header("a\nb", "API key").unwrap_err(),
+            "the API key contains characters not allowed in an HTTP header"
+        );
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let context = Context {
+            api_key: Some(Arc::new(SecretString::from("the-key"))),
+            bearer: Some(Bearer::Fixed(Arc::new(SecretString::from("the-token")))),
+            ..Context::default()
+        };
+        let debug = format!("{context:?}");
+        assert!(!debug.contains("the-key") && !debug.contains("the-token"), "{debug}");
+    }
 }

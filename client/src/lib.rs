@@ -13,6 +13,38 @@
 //! Every builder has `.call()` (from [`Call`]): the body, or a typed error.
 //! (`.send()` is progenitor's own, with its raw result.)
 //!
+//! # Every operation
+//!
+//! ```no_run
+//! use usercentrics_pmp::{Call, Client, types};
+//!
+//! # async fn run() -> Result<(), usercentrics_pmp::Error> {
+//! let client = Client::builder().api_key("…").build()?;
+//! let (pac, widget, id): (uuid::Uuid, uuid::Uuid, uuid::Uuid) = Default::default();
+//! let answers = || types::SavePreferencesRequest { widget_uuid: widget, language: "en".into(), answers: vec![] };
+//!
+//! // POST /authenticate (API key): a token for one user of one configuration.
+//! let body = types::AuthenticateRequest { pac_uuid: pac, user_id: "user@company.com".into(), user_public_name: None, user_email: None };
+//! let token = client.authenticate().body(body).call().await?.token;
+//! // GET /preferences (API key): one user's preferences for one widget, names translated.
+//! let found = client.get_preferences().widget_uuid(widget).x_user_id("user@company.com").language("de").call().await?;
+//! // POST /preferences (API key): save for a user, optionally on the user's behalf.
+//! let saved = client.save_preferences().pac_uuid(pac).x_user_id("user@company.com").behalf(true).body(answers()).call().await?;
+//! // DELETE /preferences/{preferenceUuid} (API key): one preference object.
+//! client.delete_preference().preference_uuid(saved.uuid).call().await?;
+//! // DELETE /preferences (API key): all of a user's objects in a configuration.
+//! let deleted = client.delete_user_preferences().pac_uuid(pac).x_user_id("user@company.com").call().await?;
+//!
+//! let user = client.user(pac, "user@company.com"); // or client.with_token(token)
+//! // GET /preferences/my (bearer): the user's own preferences, of one widget or all.
+//! let mine = user.get_my_preferences().widget_uuid(widget).call().await?;
+//! // POST /preferences/my (bearer): save the user's own preferences.
+//! let saved = user.save_my_preferences().body(answers()).call().await?;
+//! // GET /widgets/{widgetUuid} (bearer): the widget's structure, in the languages asked for.
+//! let structure = user.get_widget().widget_uuid(widget).language(vec!["en".into(), "de".into()]).call().await?;
+//! # Ok(()) }
+//! ```
+//!
 //! # Server side: read, update on behalf of a user, delete
 //!
 //! ```no_run
@@ -97,14 +129,15 @@ pub mod error;
 pub mod hooks;
 pub mod readers;
 pub mod retry;
+pub mod secret;
 pub mod session;
 
 pub use call::{Call, CallOptions};
 pub use config::ClientBuilder;
 pub use error::Error;
-pub use generated::{Client, ClientInfo, ResponseValue, builder, operations, prelude, types};
 /// progenitor's error, as `.send()` returns it; `.call()` returns [`Error`].
 pub use generated::Error as RawError;
+pub use generated::{Client, ClientInfo, ResponseValue, builder, operations, prelude, types};
 pub use session::UserSession;
 
 /// The production base URL of the public API.

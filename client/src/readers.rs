@@ -29,23 +29,33 @@ impl Translations {
     /// assert_eq!(list.get("fr"), None);
     /// ```
     pub fn get(&self, language: &str) -> Option<&str> {
-        self.entries().find(|(lang, _)| lang.is_none_or(|l| l.eq_ignore_ascii_case(language))).map(|(_, text)| text)
+        self.entries()
+            .find(|(lang, _)| lang.is_none_or(|l| l.eq_ignore_ascii_case(language)))
+            .map(|(_, text)| text)
     }
 
     /// Every language and its text (a plain string is listed under `""`).
     pub fn to_map(&self) -> BTreeMap<String, String> {
-        self.entries().map(|(lang, text)| (lang.unwrap_or_default().to_string(), text.to_string())).collect()
+        self.entries()
+            .map(|(lang, text)| (lang.unwrap_or_default().to_string(), text.to_string()))
+            .collect()
     }
 
     fn entries(&self) -> impl Iterator<Item = (Option<&str>, &str)> {
         let entries: Vec<(Option<&str>, &str)> = match &self.0 {
             Value::String(text) => vec![(None, text.as_str())],
-            Value::Object(map) => map.iter().filter_map(|(lang, text)| Some((Some(lang.as_str()), text.as_str()?))).collect(),
+            Value::Object(map) => map
+                .iter()
+                .filter_map(|(lang, text)| Some((Some(lang.as_str()), text.as_str()?)))
+                .collect(),
             Value::Array(items) => items
                 .iter()
                 .filter_map(|item| {
                     let field = |names: &[&str]| names.iter().find_map(|n| item.get(*n)?.as_str());
-                    Some((Some(field(&["language", "lang", "code", "locale"])?), field(&["value", "text", "translation"])?))
+                    Some((
+                        Some(field(&["language", "lang", "code", "locale"])?),
+                        field(&["value", "text", "translation"])?,
+                    ))
                 })
                 .collect(),
             _ => Vec::new(),
@@ -78,7 +88,9 @@ impl WidgetTopic {
     /// assert_eq!(topic.selection(), Selection::Multiple);
     /// ```
     pub fn selection(&self) -> Selection {
-        let Some(kind) = self.select_type.as_deref().map(str::to_ascii_lowercase) else { return Selection::Unknown };
+        let Some(kind) = self.select_type.as_deref().map(str::to_ascii_lowercase) else {
+            return Selection::Unknown;
+        };
         if ["checkbox", "multi"].iter().any(|k| kind.contains(k)) {
             Selection::Multiple
         } else if ["radio", "drop", "select", "single"].iter().any(|k| kind.contains(k)) {
@@ -131,7 +143,11 @@ impl DeletedCount {
     pub fn count(&self) -> Option<u64> {
         match self {
             Self::Integer(n) => Some(*n),
-            Self::Object { deleted, count, affected } => deleted.or(*count).or(*affected),
+            Self::Object {
+                deleted,
+                count,
+                affected,
+            } => deleted.or(*count).or(*affected),
         }
     }
 }
@@ -152,7 +168,10 @@ mod tests {
     fn translations_in_every_plausible_shape() {
         assert_eq!(Translations(json!("Newsletter")).get("de"), Some("Newsletter"));
         assert_eq!(Translations(json!({"en": "A", "de": "B"})).get("DE"), Some("B"));
-        assert_eq!(Translations(json!([{"lang": "de", "text": "B"}, {"code": "en", "translation": "A"}])).get("en"), Some("A"));
+        assert_eq!(
+            Translations(json!([{"lang": "de", "text": "B"}, {"code": "en", "translation": "A"}])).get("en"),
+            Some("A")
+        );
         assert_eq!(Translations(json!(null)).get("en"), None);
         assert_eq!(Translations(json!({"en": 3})).get("en"), None);
         assert_eq!(Translations(json!({"en": "A", "de": "B"})).to_map().len(), 2);

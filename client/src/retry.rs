@@ -52,7 +52,10 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries: every request is sent once.
     pub fn none() -> Self {
-        Self { max_attempts: 1, ..Self::default() }
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
     }
 
     /// Attempts in all, the first included (at least 1).
@@ -140,7 +143,9 @@ impl RetryPolicy {
 
     pub(crate) fn backoff_ceiling(&self, attempt: u32) -> Duration {
         let doublings = attempt.saturating_sub(1).min(31);
-        self.initial_backoff.saturating_mul(1 << doublings).min(self.max_backoff)
+        self.initial_backoff
+            .saturating_mul(1 << doublings)
+            .min(self.max_backoff)
     }
 }
 
@@ -165,7 +170,9 @@ mod tests {
 
     #[test]
     fn backoff_stays_under_its_doubling_ceiling() {
-        let policy = RetryPolicy::default().initial_backoff(Duration::from_millis(100)).max_backoff(Duration::from_secs(1));
+        let policy = RetryPolicy::default()
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_secs(1));
         assert_eq!(policy.backoff_ceiling(1), Duration::from_millis(100));
         assert_eq!(policy.backoff_ceiling(2), Duration::from_millis(200));
         assert_eq!(policy.backoff_ceiling(4), Duration::from_millis(800));
@@ -177,7 +184,9 @@ mod tests {
             }
         }
         // Full jitter spreads over the whole range, not just its top.
-        let low = (0..1000).filter(|_| policy.backoff(4) < Duration::from_millis(400)).count();
+        let low = (0..1000)
+            .filter(|_| policy.backoff(4) < Duration::from_millis(400))
+            .count();
         assert!((300..700).contains(&low), "{low} of 1000 below half");
     }
 
@@ -199,7 +208,10 @@ mod tests {
         let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
         headers.insert(RETRY_AFTER, later.parse().unwrap());
         let wait = retry_after(&headers).unwrap();
-        assert!(wait > Duration::from_secs(110) && wait <= Duration::from_secs(120), "{wait:?}");
+        assert!(
+            wait > Duration::from_secs(110) && wait <= Duration::from_secs(120),
+            "{wait:?}"
+        );
         headers.insert(RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&headers), None);
     }

@@ -93,7 +93,11 @@ impl Session {
     /// Forgets `used` after the server refused it, unless it was replaced already.
     pub(crate) fn invalidate(&self, used: &SecretString) {
         let mut state = self.state();
-        if state.token.as_ref().is_some_and(|t| t.secret.expose_secret() == used.expose_secret()) {
+        if state
+            .token
+            .as_ref()
+            .is_some_and(|t| t.secret.expose_secret() == used.expose_secret())
+        {
             state.token = None;
         }
     }
@@ -115,8 +119,11 @@ impl Session {
                 user_email: identity.email,
             };
             let token = api.authenticate().body(body).call().await?.token;
-            let expires_at = expiry(&token).unwrap_or_else(|| SystemTime::now() + DOCUMENTED_LIFETIME);
-            Ok(CachedToken { secret: Arc::new(SecretString::from(token)), expires_at })
+            let expires_at = expiry(token.expose_secret()).unwrap_or_else(|| SystemTime::now() + DOCUMENTED_LIFETIME);
+            Ok(CachedToken {
+                secret: Arc::new(token),
+                expires_at,
+            })
         }
         .boxed()
     }
@@ -127,7 +134,9 @@ impl Session {
 /// token is no JWT or has no usable `exp`.
 pub(crate) fn expiry(token: &str) -> Option<SystemTime> {
     let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
     let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
     let exp = claims.get("exp")?.as_f64()?;
     // Seconds since the epoch; anything past the year 5000 is not a date.
@@ -157,13 +166,23 @@ pub struct UserSession {
 
 impl UserSession {
     pub(crate) fn new(api: &Client, pac_uuid: Uuid, user_id: String) -> Self {
-        let identity = Identity { pac_uuid, user_id, public_name: None, email: None };
+        let identity = Identity {
+            pac_uuid,
+            user_id,
+            public_name: None,
+            email: None,
+        };
         Self::from_identity(api, identity)
     }
 
     fn from_identity(api: &Client, identity: Identity) -> Self {
         let margin = api.inner.renewal_margin;
-        let session = Session { identity, api: api.clone(), margin, state: Mutex::default() };
+        let session = Session {
+            identity,
+            api: api.clone(),
+            margin,
+            state: Mutex::default(),
+        };
         Self::with_bearer(api, Bearer::Session(Arc::new(session)))
     }
 
@@ -192,7 +211,9 @@ impl UserSession {
     }
 
     fn with_identity(self, change: impl FnOnce(&mut Identity)) -> Self {
-        let Bearer::Session(session) = &self.bearer else { return self };
+        let Bearer::Session(session) = &self.bearer else {
+            return self;
+        };
         let mut identity = session.identity.clone();
         change(&mut identity);
         Self::from_identity(&session.api, identity)
@@ -224,7 +245,9 @@ impl Deref for UserSession {
 
 impl fmt::Debug for UserSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UserSession").field("bearer", &self.bearer).finish_non_exhaustive()
+        f.debug_struct("UserSession")
+            .field("bearer", &self.bearer)
+            .finish_non_exhaustive()
     }
 }
 
@@ -234,13 +257,23 @@ mod tests {
 
     fn jwt(payload: &str) -> String {
         let encode = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-        format!("{}.{}.signature", encode(r#"{"alg":"HS256","typ":"JWT"}"#), encode(payload))
+        format!(
+            "{}.{}.signature",
+            encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+            encode(payload)
+        )
     }
 
     #[test]
     fn reads_exp_without_verifying() {
-        assert_eq!(expiry(&jwt(r#"{"exp":1700000000}"#)), Some(UNIX_EPOCH + Duration::from_secs(1_700_000_000)));
-        assert_eq!(expiry(&jwt(r#"{"exp":1700000000.5}"#)), Some(UNIX_EPOCH + Duration::from_secs_f64(1_700_000_000.5)));
+        assert_eq!(
+            expiry(&jwt(r#"{"exp":1700000000}"#)),
+            Some(UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+        );
+        assert_eq!(
+            expiry(&jwt(r#"{"exp":1700000000.5}"#)),
+            Some(UNIX_EPOCH + Duration::from_secs_f64(1_700_000_000.5))
+        );
     }
 
     #[test]

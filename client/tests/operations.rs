@@ -36,7 +36,10 @@ fn client(server: &MockServer) -> Client {
         .unwrap()
 }
 
-const UA: [&str; 2] = ["user-agent", concat!("usercentrics-pmp-rust/", env!("CARGO_PKG_VERSION"))];
+const UA: [&str; 2] = [
+    "user-agent",
+    concat!("usercentrics-pmp-rust/", env!("CARGO_PKG_VERSION")),
+];
 
 /// The one request the server received, with the headers that matter.
 async fn request(server: &MockServer) -> Value {
@@ -95,7 +98,7 @@ async fn e1_authenticate() {
         user_email: Some("user@email.com".into()),
     };
     let response = client(&server).authenticate().body(body).call().await.unwrap();
-    assert_eq!(response.token, "eyJhbG...erJY");
+    assert_eq!(secrecy::ExposeSecret::expose_secret(&response.token), "eyJhbG...erJY");
     assert_eq!(
         request(&server).await,
         json!({
@@ -338,9 +341,18 @@ async fn e8_delete_user_preferences() {
 
 #[tokio::test]
 async fn send_keeps_progenitors_raw_result() {
-    let server = server(400, json!({"statusCode": 400, "message": ["widgetUuid must be a UUID"], "error": "Bad Request"})).await;
+    let server = server(
+        400,
+        json!({"statusCode": 400, "message": ["widgetUuid must be a UUID"], "error": "Bad Request"}),
+    )
+    .await;
     let error = client(&server).get_my_preferences().send().await.unwrap_err();
-    let RawError::ErrorResponse(body) = error else { panic!("expected the documented error, got {error:?}") };
+    let RawError::ErrorResponse(body) = error else {
+        panic!("expected the documented error, got {error:?}")
+    };
     assert_eq!(body.status(), 400);
-    assert_eq!(body.message, types::ErrorResponseMessage::Array(vec!["widgetUuid must be a UUID".into()]));
+    assert_eq!(
+        body.message,
+        types::ErrorResponseMessage::Array(vec!["widgetUuid must be a UUID".into()])
+    );
 }

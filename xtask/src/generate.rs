@@ -8,9 +8,9 @@
 use std::panic::AssertUnwindSafe;
 
 use anyhow::{Context, Result, anyhow};
-use quote::quote;
 use openapiv3::OpenAPI;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use quote::quote;
 use serde_json::Value;
 
 use crate::normalize::for_each_operation;
@@ -19,14 +19,20 @@ use crate::validate::{Credential, OperationSummary};
 /// The hand-written type the generated `Client` carries (`client.inner()`).
 const INNER_TYPE: &str = "crate::hooks::Context";
 
+/// Success bodies that carry a secret: their schema is replaced by a
+/// hand-written type whose `Debug` redacts it (typify derives a plain one).
+const SECRET_BODIES: &[(&str, &str, &str)] = &[("post", "/authenticate", "crate::secret::AuthenticateResponse")];
+
 pub fn generate(spec: &OpenAPI, operations: &[OperationSummary], normalized: &Value, sha256: &str) -> Result<String> {
-    let tokens = match guarded(|| generator().generate_tokens(spec)) {
+    let secrets = secret_replacements(normalized)?;
+    let tokens = match guarded(|| generator(&secrets).generate_tokens(spec)) {
         Ok(result) => result.map_err(|e| anyhow!("progenitor could not generate the client: {e}"))?,
-        Err(panic) => return Err(anyhow!("{}", locate_panic(normalized, &panic))),
+        Err(panic) => return Err(anyhow!("{}", locate_panic(normalized, &secrets, &panic))),
     };
     let mut file: syn::File = syn::parse2(tokens).context("progenitor produced code that does not parse")?;
     let calls = call_impls(&file, operations)?;
-    file.items.push(syn::parse2(operation_table(operations)).context("the operation table does not parse")?);
+    file.items
+        .push(syn::parse2(operation_table(operations)).context("the operation table does not parse")?);
     file.items.extend(calls);
     let code = prettyplease::unparse(&file);
     Ok(format!(
@@ -37,8 +43,31 @@ pub fn generate(spec: &OpenAPI, operations: &[OperationSummary], normalized: &Va
     ))
 }
 
-fn generator() -> Generator {
+/// `(schema name, replacement type)` for each of `SECRET_BODIES` the document has.
+fn secret_replacements(normalized: &Value) -> Result<Vec<(String, &'static str)>> {
+    let mut found = Vec::new();
+    for (method, path, rust_type) in SECRET_BODIES {
+        let Some(responses) = normalized.pointer(&format!("/paths/{}/{method}/responses", path.replace('/', "~1")))
+        else {
+            continue;
+        };
+        let success = responses
+            .as_object()
+            .and_then(|r| r.iter().find(|(code, _)| code.starts_with('2')));
+        let reference = success.and_then(|(_, r)| r.pointer("/content/application~1json/schema/$ref")?.as_str());
+        let name = reference.and_then(|r| r.strip_prefix("#/components/schemas/")).with_context(|| {
+            format!("the success body of {} {path} is no component schema, so its secret cannot be given a redacting type", method.to_uppercase())
+        })?;
+        found.push((name.to_string(), *rust_type));
+    }
+    Ok(found)
+}
+
+fn generator(secrets: &[(String, &'static str)]) -> Generator {
     let mut settings = GenerationSettings::default();
+    for (schema, rust_type) in secrets {
+        settings.with_replacement(schema, rust_type, std::iter::empty());
+    }
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
@@ -67,7 +96,7 @@ fn guarded<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
 
 /// progenitor panicked on the whole document: generate each operation alone
 /// to name the ones it cannot handle.
-fn locate_panic(normalized: &Value, panic: &str) -> String {
+fn locate_panic(normalized: &Value, secrets: &[(String, &'static str)], panic: &str) -> String {
     let mut culprits = Vec::new();
     let mut places = Vec::new();
     for_each_operation(&mut normalized.clone(), |path, method, operation| {
@@ -84,7 +113,7 @@ fn locate_panic(normalized: &Value, panic: &str) -> String {
         let Ok(spec) = serde_json::from_value::<OpenAPI>(single) else {
             continue;
         };
-        if let Err(message) = guarded(|| generator().generate_tokens(&spec)) {
+        if let Err(message) = guarded(|| generator(secrets).generate_tokens(&spec)) {
             let id = id.and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
             culprits.push(format!("{id} ({} {path}): {message}", method.to_uppercase()));
         }
@@ -100,7 +129,10 @@ fn locate_panic(normalized: &Value, panic: &str) -> String {
 /// `OperationInfo::operation_id` the hooks see (its `sanitize`, snake case).
 fn method_name(operation_id: &str) -> String {
     use heck::ToSnakeCase;
-    operation_id.replace('\'', "").replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-").to_snake_case()
+    operation_id
+        .replace('\'', "")
+        .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-")
+        .to_snake_case()
 }
 
 /// progenitor ignores `security` and keeps no path templates; the hooks read
@@ -203,7 +235,9 @@ fn send_types(builders: &[syn::Item], builder: &str) -> Option<(syn::Type, syn::
         }
         _ => None,
     })?;
-    let syn::ReturnType::Type(_, result) = &send.sig.output else { return None };
+    let syn::ReturnType::Type(_, result) = &send.sig.output else {
+        return None;
+    };
     let [ok, err] = generic_arguments(result)?.try_into().ok()?;
     let [output] = generic_arguments(&ok)?.try_into().ok()?;
     let [error] = generic_arguments(&err)?.try_into().ok()?;
@@ -212,7 +246,9 @@ fn send_types(builders: &[syn::Item], builder: &str) -> Option<(syn::Type, syn::
 
 fn generic_arguments(ty: &syn::Type) -> Option<Vec<syn::Type>> {
     let syn::Type::Path(path) = ty else { return None };
-    let syn::PathArguments::AngleBracketed(arguments) = &path.path.segments.last()?.arguments else { return None };
+    let syn::PathArguments::AngleBracketed(arguments) = &path.path.segments.last()?.arguments else {
+        return None;
+    };
     Some(
         arguments
             .args

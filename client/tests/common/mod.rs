@@ -1,0 +1,74 @@
+//! What the client's integration tests share: a mock server with a loud
+//! catch-all, clients pointed at it, and JWTs with a chosen expiry.
+#![allow(dead_code)] // each test binary uses a part
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use usercentrics_pmp::{Client, ClientBuilder, retry::RetryPolicy};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+pub const API_KEY: &str = "7b931a0xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxa0d1";
+pub const ID: &str = "1234abcd-22bb-33cc-44dd-12345678abcd";
+
+pub fn id() -> uuid::Uuid {
+    ID.parse().unwrap()
+}
+
+/// A server whose unmatched requests get a 418 naming them, so a test never
+/// mistakes "nothing matched" for a documented 404.
+pub async fn server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(|request: &Request| {
+            ResponseTemplate::new(418).set_body_string(format!("unmatched: {} {}", request.method, request.url))
+        })
+        .with_priority(u8::MAX)
+        .named("catch-all")
+        .mount(&server)
+        .await;
+    server
+}
+
+pub fn builder(server: &MockServer) -> ClientBuilder {
+    Client::builder()
+        .api_key(API_KEY)
+        .base_url(format!("{}/public", server.uri()))
+}
+
+/// A client that never retries, so request counts are exact.
+pub fn client(server: &MockServer) -> Client {
+    builder(server).retry(RetryPolicy::none()).build().unwrap()
+}
+
+/// A fast retry policy for tests.
+pub fn quick_retries(attempts: u32) -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(attempts)
+        .initial_backoff(Duration::from_millis(10))
+        .max_backoff(Duration::from_millis(20))
+}
+
+/// An HS256-shaped JWT (signature not real) expiring `seconds` from now.
+pub fn jwt(seconds: i64, subject: &str) -> String {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+    let encode = |s: String| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    format!(
+        "{}.{}.c2lnbmF0dXJl",
+        encode(r#"{"alg":"HS256","typ":"JWT"}"#.into()),
+        encode(format!(
+            r#"{{"sub":"{subject}","pacUuid":"{ID}","exp":{}}}"#,
+            now + seconds
+        ))
+    )
+}
+
+pub async fn count(server: &MockServer, method: &str, path: &str) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == method && r.url.path() == path)
+        .count()
+}

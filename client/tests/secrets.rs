@@ -236,3 +236,44 @@ async fn no_secret_reaches_logs_debug_or_errors() {
         "user ids are left out of tracing by default"
     );
 }
+
+#[tokio::test]
+async fn the_user_id_is_traced_only_when_asked_for() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .finish();
+    // This test's runtime is single-threaded, so a thread-local subscriber sees all.
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    let base = format!("{}/public", server.uri());
+    for (trace, expected) in [(false, false), (true, true)] {
+        let client = Client::builder()
+            .api_key(API_KEY)
+            .base_url(&base)
+            .trace_user_ids(trace)
+            .build()
+            .unwrap();
+        client
+            .delete_user_preferences()
+            .pac_uuid(id())
+            .x_user_id("privacy@example.com")
+            .call()
+            .await
+            .ok();
+        let logs = String::from_utf8(std::mem::take(&mut *captured.0.lock().unwrap())).unwrap();
+        assert!(logs.contains("operation=\"delete_user_preferences\""), "{logs}");
+        assert_eq!(
+            logs.contains("user_id=\"privacy@example.com\""),
+            expected,
+            "trace_user_ids({trace}): {logs}"
+        );
+    }
+}

@@ -1,5 +1,9 @@
-//! Conformance suite for the PMP client: documented request/response and
-//! error cases replayed through wiremock, and a local stand-in for the API.
-//! The cases and the stand-in arrive with their own issues; this crate holds
-//! their place in the workspace.
+//! Conformance tooling for the PMP client.
+//!
+//! - [`fake`]: a local, stateful stand-in for the API, as a library
+//!   ([`fake::Fake::start`]) and as the `pmp-fake` binary
+//!   (`cargo run -p conformance --bin pmp-fake -- --port 4010`).
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod fake;

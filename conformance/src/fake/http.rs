@@ -181,7 +181,7 @@ fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     request.headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn user_header<'a>(request: &'a Request) -> Result<&'a str, Refusal> {
+fn user_header(request: &Request) -> Result<&str, Refusal> {
     header(request, "x-user-id")
         .map(str::trim)
         .filter(|v| !v.is_empty())
@@ -197,15 +197,8 @@ fn is_email(value: &str) -> bool {
 fn authenticate(state: &mut State, request: &Request) -> Answer {
     let (_, key) = api_key(state, request)?;
     let input: types::AuthenticateRequest = body(request)?;
-    let mut problems = Vec::new();
-    if input.user_id.trim().is_empty() {
-        problems.push("userId should not be empty".to_string());
-    }
     if input.user_email.as_deref().is_some_and(|e| !is_email(e)) {
-        problems.push("userEmail must be an email".to_string());
-    }
-    if !problems.is_empty() {
-        return Err(Refusal::bad_request(problems));
+        return Err(Refusal::bad_request(vec!["userEmail must be an email".into()]));
     }
     state.store.check_access(&key, input.pac_uuid)?;
     let iat = SystemTime::now()

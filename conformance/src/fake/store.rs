@@ -294,9 +294,6 @@ impl Store {
             return Err(Refusal::not_found(format!("Widget {} not found", body.widget_uuid)));
         }
         let mut problems = Vec::new();
-        if body.language.trim().is_empty() {
-            problems.push("language should not be empty".to_string());
-        }
         let mut seen = Vec::new();
         for answer in &body.answers {
             let Some(topic) = widget.topics.iter().find(|t| t.uuid == answer.topic_uuid) else {

@@ -621,3 +621,52 @@ async fn seeding_adds_data_for_a_users_own_tests() {
     let mine = client(&fake, "my-key").user(pac, "u");
     assert_eq!(mine.get_widget().widget_uuid(widget).call().await.unwrap().uuid, widget);
 }
+
+/// The documented examples of the conformance cases (their success cases,
+/// with the docs' placeholder ids) work against the stand-in too, seeded
+/// with those ids (`fixtures/documented-ids.json`).
+#[tokio::test]
+async fn the_documented_examples_pass_against_the_stand_in() {
+    let options = FakeOptions {
+        fixture: Fixture::from_json(include_str!("../fixtures/documented-ids.json")).unwrap(),
+        ..FakeOptions::default()
+    };
+    let fake = Fake::start_with(options).await.unwrap();
+    let api = client(&fake, "conformance-api-key");
+    let user = api.user(
+        "1234abcd-22bb-33cc-44dd-12345678abcd".parse().unwrap(),
+        "user@company.com",
+    );
+    // In an order that leaves something for each call: saves and reads first, deletions last.
+    let order = [
+        "authenticate",
+        "save_my_preferences",
+        "get_my_preferences",
+        "get_widget",
+        "save_preferences",
+        "get_preferences",
+        "delete_preference",
+        "delete_user_preferences",
+    ];
+    let mut tried = Vec::new();
+    for operation in order {
+        let cases = conformance::case::all();
+        let (name, file) = cases
+            .iter()
+            .find(|(name, _)| name.starts_with(&format!("{operation}/2")))
+            .unwrap_or_else(|| panic!("no success case for {operation}"));
+        let conformance::case::Case::Single(case) = conformance::case::load(file).unwrap() else {
+            panic!("{name} is a flow")
+        };
+        let on: &Client = if user_operation(operation) { &user } else { &api };
+        let result = conformance::call::call(on, &case.call).await.unwrap();
+        assert!(result.is_ok(), "{name} against the stand-in: {}", result.unwrap_err());
+        tried.push(name.clone());
+    }
+    assert_eq!(tried.len(), 8, "every operation's documented example ran");
+}
+
+fn user_operation(operation: &str) -> bool {
+    usercentrics_pmp::operations::find(operation)
+        .is_some_and(|o| o.credential == usercentrics_pmp::operations::Credential::Bearer)
+}

@@ -67,7 +67,9 @@ async fn schemathesis_finds_nothing_against_the_stand_in() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(said.contains("Tested: 8"), "every operation was tested:\n{said}");
-    assert!(said.contains("No issues found"), "{said}");
+    // Warnings (e.g. that most generated saves break the widget's rules,
+    // which no schema can state) are reported but are no failures.
+    assert!(!said.contains("Failures:"), "{said}");
 }
 
 /// Runs `command`, killing it when it outlives `limit`.

@@ -18,6 +18,27 @@ pub struct Fixture {
     pub api_keys: Vec<FixtureKey>,
     /// The configurations and their widgets.
     pub configurations: Vec<FixtureConfiguration>,
+    /// Preference objects that exist from the start.
+    #[serde(default)]
+    pub preferences: Vec<FixturePreference>,
+}
+
+/// A stored preference object.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FixturePreference {
+    /// Its id.
+    pub uuid: Uuid,
+    /// Its widget, which must be seeded too.
+    pub widget_uuid: Uuid,
+    /// Its user.
+    pub user_id: String,
+    /// The selected options by topic.
+    #[serde(default)]
+    pub answers: Vec<usercentrics_pmp::types::PreferenceAnswer>,
+    /// Waiting for double opt-in.
+    #[serde(default)]
+    pub pending: bool,
 }
 
 /// An API key.

@@ -45,7 +45,7 @@ use std::time::Duration;
 use uuid::{Uuid, uuid};
 use wiremock::{Mock, MockServer};
 
-pub use fixture::{Fixture, FixtureConfiguration, FixtureKey};
+pub use fixture::{Fixture, FixtureConfiguration, FixtureKey, FixturePreference};
 pub use store::{Change, Preference, Refusal};
 
 /// The demo API key (from `fixtures/demo.json`); it reaches [`DEMO_PAC_UUID`].

@@ -130,6 +130,31 @@ impl Store {
                 self.widgets.insert(widget.uuid, (configuration.uuid, widget));
             }
         }
+        for seeded in fixture.preferences {
+            let Some((pac_uuid, _)) = self.widgets.get(&seeded.widget_uuid) else {
+                continue;
+            };
+            let stamp = now();
+            self.preferences.insert(
+                seeded.uuid,
+                Preference {
+                    uuid: seeded.uuid,
+                    pac_uuid: *pac_uuid,
+                    widget_uuid: seeded.widget_uuid,
+                    user_id: seeded.user_id,
+                    answers: seeded
+                        .answers
+                        .into_iter()
+                        .map(|a| (a.topic_uuid, a.topic_answer_uuids))
+                        .collect(),
+                    pending: seeded.pending,
+                    history: Vec::new(),
+                    email: None,
+                    created_at: stamp.clone(),
+                    updated_at: stamp,
+                },
+            );
+        }
     }
 
     /// The owner of an API key, if it is one.

@@ -3,12 +3,12 @@
 //! offline that the checked-in client matches the pinned document.
 #![forbid(unsafe_code)]
 
+mod diff;
 mod fetch;
 mod generate;
 mod normalize;
 mod pin;
 mod regen;
-mod summary;
 mod validate;
 
 use std::path::PathBuf;
@@ -27,21 +27,23 @@ struct Cli {
 enum Command {
     /// Pull the API document, pin it into openapi/ and regenerate client/src/generated.rs.
     Regen(regen::Args),
+    /// Compare the pinned document with another and classify the changes
+    /// (exit 0: nothing breaking, 1: something breaking, 2: could not compare).
+    Diff(diff::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Regen(args) => regen::run(&args),
+    let (result, failure) = match cli.command {
+        Command::Regen(args) => (regen::run(&args).map(|()| ExitCode::SUCCESS), ExitCode::FAILURE),
+        // A diff that could not compare exits 2, apart from 1 for "breaking".
+        Command::Diff(args) => (diff::run(&args), ExitCode::from(2)),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            // `{:#}` joins the context chain on one line: what failed, then why.
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
+    result.unwrap_or_else(|error| {
+        // `{:#}` joins the context chain on one line: what failed, then why.
+        eprintln!("error: {error:#}");
+        failure
+    })
 }
 
 /// The workspace root: where `openapi/` and `client/` live.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::{fetch, generate, normalize, pin, summary, validate};
+use crate::{diff, fetch, generate, normalize, pin, validate};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -94,17 +94,12 @@ pub fn run(args: &Args) -> Result<()> {
     }
 
     if document_changed {
-        let old: Option<Value> = old_document.and_then(|text| serde_json::from_str(&text).ok());
-        let lines = old
-            .map(|old| summary::changes(&old, &fetched.document))
-            .unwrap_or_default();
-        if lines.is_empty() {
-            println!("API changes: none (formatting or descriptions only)");
-        } else {
-            println!("API changes:");
-            for line in lines {
-                println!("  {line}");
-            }
+        match old_document.and_then(|text| serde_json::from_str::<Value>(&text).ok()) {
+            Some(old) => print!(
+                "API changes against the previous pin:\n{}",
+                diff::compare(&old, &fetched.document)
+            ),
+            None => println!("no previous pin to compare with"),
         }
     }
     Ok(())
@@ -147,7 +142,7 @@ fn check(root: &Path) -> Result<()> {
     }
     let checked_in = std::fs::read_to_string(root.join(pin::GENERATED)).unwrap_or_default();
     if checked_in != built.generated {
-        eprintln!("{}", diff(&checked_in, &built.generated));
+        eprintln!("{}", unified_diff(&checked_in, &built.generated));
         bail!("{} is stale against {}: {regen}", pin::GENERATED, pin::DOCUMENT);
     }
     println!(
@@ -160,7 +155,7 @@ fn check(root: &Path) -> Result<()> {
 }
 
 /// A unified diff, cut to a readable length.
-fn diff(old: &str, new: &str) -> String {
+fn unified_diff(old: &str, new: &str) -> String {
     const MAX_LINES: usize = 200;
     let text = similar::TextDiff::from_lines(old, new)
         .unified_diff()

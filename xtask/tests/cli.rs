@@ -1,6 +1,6 @@
-//! `cargo xtask regen` end to end: the real binary against a local HTTP server
-//! and a copy of the workspace's pinned and generated files. Nothing here
-//! touches the internet.
+//! `cargo xtask regen` and `cargo xtask diff` end to end: the real binary
+//! against a local HTTP server and a copy of the workspace's pinned and
+//! generated files. Nothing here touches the internet.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -59,8 +59,12 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn xtask(root: &Path, args: &[&str]) -> Output {
+    run("regen", root, args)
+}
+
+fn run(command: &str, root: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .arg("regen")
+        .arg(command)
         .args(args)
         .arg("--root")
         .arg(root)
@@ -275,7 +279,8 @@ fn a_changed_document_is_pinned_regenerated_and_summarized() {
             "wrote client/src/generated.rs",
             "wrote openapi/preference-api.json",
             "wrote openapi/pin.json",
-            "+ schema ServerPreference: property retainedUntil",
+            "compatible (2):",
+            "GET /preferences: optional response 200 (oneOf 1) property `retainedUntil` added",
         ] {
             assert!(stdout.contains(line), "`{line}` missing from {stdout}");
         }
@@ -363,4 +368,74 @@ fn check_fails_on_a_hand_edited_document() {
         serde_json::from_str(&std::fs::read_to_string(workspace().join(FILES[1])).unwrap()).unwrap();
     assert_eq!(record["source"], original_record["source"]);
     assert!(xtask(root.path(), &["--check"]).status.success());
+}
+
+fn diff(against: &Value, json: bool) -> (i32, String) {
+    let root = copy_of_workspace();
+    let file = root.path().join("other.json");
+    std::fs::write(&file, serde_json::to_vec(against).unwrap()).unwrap();
+    let mut args = vec!["--against", file.to_str().unwrap()];
+    if json {
+        args.push("--json");
+    }
+    let output = run("diff", root.path(), &args);
+    (
+        output.status.code().unwrap(),
+        format!("{}{}", text(&output.stdout), text(&output.stderr)),
+    )
+}
+
+#[test]
+fn diff_of_the_pinned_document_against_itself_finds_nothing() {
+    let (code, said) = diff(&pinned(), false);
+    assert_eq!(code, 0, "{said}");
+    assert!(said.ends_with("no API changes\n"), "{said}");
+}
+
+#[test]
+fn diff_exits_1_on_a_new_required_request_field() {
+    let mut document = pinned();
+    let schema = &mut document["components"]["schemas"]["SavePreferencesRequest"];
+    schema["properties"]["consentText"] = serde_json::json!({"type": "string"});
+    schema["required"].as_array_mut().unwrap().push("consentText".into());
+    let (code, said) = diff(&document, false);
+    assert_eq!(code, 1, "{said}");
+    for operation in ["POST /preferences", "POST /preferences/my"] {
+        let line = format!("{operation}: required request body property `consentText` added");
+        assert!(said.contains(&line), "`{line}` missing from:\n{said}");
+    }
+    assert!(said.contains("breaking (2):"), "{said}");
+}
+
+#[test]
+fn diff_exits_0_on_a_new_optional_response_field_and_lists_it() {
+    let (code, said) = diff(&changed(), false);
+    assert_eq!(code, 0, "{said}");
+    assert!(
+        said.contains("optional response 200 (oneOf 1) property `retainedUntil` added"),
+        "{said}"
+    );
+    let (code, json) = diff(&changed(), true);
+    assert_eq!(code, 0);
+    let report: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        (report["breaking"].as_u64(), report["compatible"].as_u64()),
+        (Some(0), Some(2)),
+        "{report}"
+    );
+    assert_eq!(report["changes"][0]["operation"], "GET /preferences");
+}
+
+#[test]
+fn diff_exits_2_when_it_cannot_compare() {
+    let root = copy_of_workspace();
+    let output = run("diff", root.path(), &["--against", &refused_url()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).starts_with("error: could not fetch"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = run("diff", root.path(), &["--against", "/no/such/file.json"]);
+    assert_eq!(output.status.code(), Some(2));
 }

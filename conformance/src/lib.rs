@@ -7,12 +7,15 @@
 //! - [`fake`]: a local, stateful stand-in for the API, as a library
 //!   ([`fake::Fake::start`]) and as the `pmp-fake` binary
 //!   (`cargo run -p conformance --bin pmp-fake -- --port 4010`).
+//! - [`contract`]: the live contract run (`cargo xtask contract`), the
+//!   `pmp-contract` binary.
 //! - [`python`]: the Python checkers the tests install for themselves.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod call;
 pub mod case;
+pub mod contract;
 pub mod document;
 pub mod fake;
 pub mod python;

@@ -3,6 +3,7 @@
 //! offline that the checked-in client matches the pinned document.
 #![forbid(unsafe_code)]
 
+mod contract;
 mod diff;
 mod fetch;
 mod generate;
@@ -30,6 +31,8 @@ enum Command {
     /// Compare the pinned document with another and classify the changes
     /// (exit 0: nothing breaking, 1: something breaking, 2: could not compare).
     Diff(diff::Args),
+    /// Run the conformance cases against a live endpoint (see pmp-contract --help).
+    Contract(contract::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         Command::Regen(args) => (regen::run(&args).map(|()| ExitCode::SUCCESS), ExitCode::FAILURE),
         // A diff that could not compare exits 2, apart from 1 for "breaking".
         Command::Diff(args) => (diff::run(&args), ExitCode::from(2)),
+        Command::Contract(args) => (contract::run(&args), ExitCode::from(2)),
     };
     result.unwrap_or_else(|error| {
         // `{:#}` joins the context chain on one line: what failed, then why.

@@ -9,10 +9,12 @@
 //!   (`cargo run -p conformance --bin pmp-fake -- --port 4010`).
 //! - [`contract`]: the live contract run (`cargo xtask contract`), the
 //!   `pmp-contract` binary.
+//! - [`bench`]: the benchmark behind `cargo xtask bench` (bin pmp-bench).
 //! - [`python`]: the Python checkers the tests install for themselves.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod call;
 pub mod case;
 pub mod contract;

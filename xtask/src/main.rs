@@ -3,7 +3,7 @@
 //! offline that the checked-in client matches the pinned document.
 #![forbid(unsafe_code)]
 
-mod contract;
+mod delegate;
 mod diff;
 mod fetch;
 mod generate;
@@ -31,8 +31,12 @@ enum Command {
     /// Compare the pinned document with another and classify the changes
     /// (exit 0: nothing breaking, 1: something breaking, 2: could not compare).
     Diff(diff::Args),
-    /// Run the conformance cases against a live endpoint (see pmp-contract --help).
-    Contract(contract::Args),
+    /// Run the conformance cases against a live endpoint: --base-url URL, --allow-writes, --json
+    /// (exit 0: all conform, 1: a case failed, 2: settings missing).
+    Contract(delegate::Args),
+    /// Build in release and compare the client with raw reqwest on a local server:
+    /// --reps N, --requests N (writes target/bench/report.json and summary.md).
+    Bench(delegate::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,7 +45,8 @@ fn main() -> ExitCode {
         Command::Regen(args) => (regen::run(&args).map(|()| ExitCode::SUCCESS), ExitCode::FAILURE),
         // A diff that could not compare exits 2, apart from 1 for "breaking".
         Command::Diff(args) => (diff::run(&args), ExitCode::from(2)),
-        Command::Contract(args) => (contract::run(&args), ExitCode::from(2)),
+        Command::Contract(args) => (delegate::run("pmp-contract", false, &args), ExitCode::from(2)),
+        Command::Bench(args) => (delegate::run("pmp-bench", true, &args), ExitCode::from(2)),
     };
     result.unwrap_or_else(|error| {
         // `{:#}` joins the context chain on one line: what failed, then why.

@@ -4,6 +4,7 @@
 //! operation against it. With `PMP_API_KEY`, `PMP_PAC_UUID` and
 //! `PMP_WIDGET_UUID` (and optionally `PMP_TEST_USER_ID`, `PMP_BASE_URL`) it
 //! runs the read-only steps against the real API, or that base URL.
+#![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 

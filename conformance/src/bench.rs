@@ -161,6 +161,18 @@ mod raw {
     }
 }
 
+/// What a hand-written integration does with an answer: check, read, decode.
+async fn decoded<T: serde::de::DeserializeOwned>(response: reqwest::Response) -> Result<(), String> {
+    let status = response.status();
+    let bytes = response.bytes().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("status {status}"));
+    }
+    serde_json::from_slice::<T>(&bytes)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 /// Same settings on both sides: the client's defaults.
 fn raw_client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -268,14 +280,7 @@ impl Clients {
                     .send()
                     .await
                     .map_err(|e| e.to_string())?;
-                let status = response.status();
-                let bytes = response.bytes().await.map_err(|e| e.to_string())?;
-                if !status.is_success() {
-                    return Err(format!("status {status}"));
-                }
-                serde_json::from_slice::<Vec<raw::ServerPreference>>(&bytes)
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
+                decoded::<Vec<raw::ServerPreference>>(response).await
             }
             (Side::Raw, Operation::SaveMyPreferences) => {
                 let response = self
@@ -287,14 +292,7 @@ impl Clients {
                     .send()
                     .await
                     .map_err(|e| e.to_string())?;
-                let status = response.status();
-                let bytes = response.bytes().await.map_err(|e| e.to_string())?;
-                if !status.is_success() {
-                    return Err(format!("status {status}"));
-                }
-                serde_json::from_slice::<raw::UserPreference>(&bytes)
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
+                decoded::<raw::UserPreference>(response).await
             }
         }
     }

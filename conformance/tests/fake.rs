@@ -59,48 +59,55 @@ async fn user(fake: &Fake, user_id: &str) -> UserSession {
     client(fake, DEMO_API_KEY).user(DEMO_PAC_UUID, user_id)
 }
 
+/// The server-side operations on the demo configuration, each expected to be refused.
+async fn refused_server_side_calls(client: &Client) -> Vec<Error> {
+    let auth = types::AuthenticateRequest {
+        pac_uuid: DEMO_PAC_UUID,
+        user_id: "u".into(),
+        user_public_name: None,
+        user_email: None,
+    };
+    vec![
+        client.authenticate().body(auth).call().await.unwrap_err(),
+        client
+            .get_preferences()
+            .widget_uuid(DEMO_NEWSLETTER_WIDGET)
+            .x_user_id("u")
+            .call()
+            .await
+            .unwrap_err(),
+        client
+            .save_preferences()
+            .pac_uuid(DEMO_PAC_UUID)
+            .x_user_id("u")
+            .body(first_save())
+            .call()
+            .await
+            .unwrap_err(),
+        client
+            .delete_user_preferences()
+            .pac_uuid(DEMO_PAC_UUID)
+            .x_user_id("u")
+            .call()
+            .await
+            .unwrap_err(),
+    ]
+}
+
 #[tokio::test]
 async fn server_side_operations_need_a_known_api_key() {
     let fake = Fake::start().await;
     for key in ["wrong-key", " "] {
         let client = Client::builder().api_key(key).base_url(fake.url()).build().unwrap();
-        let auth = types::AuthenticateRequest {
-            pac_uuid: DEMO_PAC_UUID,
-            user_id: "u".into(),
-            user_public_name: None,
-            user_email: None,
-        };
-        let errors = [
-            client.authenticate().body(auth).call().await.unwrap_err(),
-            client
-                .get_preferences()
-                .widget_uuid(DEMO_NEWSLETTER_WIDGET)
-                .x_user_id("u")
-                .call()
-                .await
-                .unwrap_err(),
-            client
-                .save_preferences()
-                .pac_uuid(DEMO_PAC_UUID)
-                .x_user_id("u")
-                .body(first_save())
-                .call()
-                .await
-                .unwrap_err(),
+        let mut errors = refused_server_side_calls(&client).await;
+        errors.push(
             client
                 .delete_preference()
                 .preference_uuid(Uuid::new_v4())
                 .call()
                 .await
                 .unwrap_err(),
-            client
-                .delete_user_preferences()
-                .pac_uuid(DEMO_PAC_UUID)
-                .x_user_id("u")
-                .call()
-                .await
-                .unwrap_err(),
-        ];
+        );
         for error in errors {
             assert!(matches!(error, Error::Unauthorized(_)), "{key:?}: {error:?}");
         }
@@ -538,37 +545,7 @@ async fn malformed_uuids_are_bad_requests() {
 async fn a_key_without_access_to_the_configuration_is_forbidden() {
     let fake = Fake::start().await;
     let other = client(&fake, OTHER_TENANT_API_KEY);
-    let auth = types::AuthenticateRequest {
-        pac_uuid: DEMO_PAC_UUID,
-        user_id: "u".into(),
-        user_public_name: None,
-        user_email: None,
-    };
-    let errors = [
-        other.authenticate().body(auth).call().await.unwrap_err(),
-        other
-            .get_preferences()
-            .widget_uuid(DEMO_NEWSLETTER_WIDGET)
-            .x_user_id("u")
-            .call()
-            .await
-            .unwrap_err(),
-        other
-            .save_preferences()
-            .pac_uuid(DEMO_PAC_UUID)
-            .x_user_id("u")
-            .body(first_save())
-            .call()
-            .await
-            .unwrap_err(),
-        other
-            .delete_user_preferences()
-            .pac_uuid(DEMO_PAC_UUID)
-            .x_user_id("u")
-            .call()
-            .await
-            .unwrap_err(),
-    ];
+    let errors = refused_server_side_calls(&other).await;
     for error in errors {
         assert!(matches!(&error, Error::Forbidden(_)), "{error:?}");
         assert_eq!(messages(&error), ["Forbidden resource"]);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 
 use crate::call::CallState;
 use crate::{generated, retry, types};
@@ -193,13 +193,11 @@ impl Error {
         if let Some(error) = state.hook_error {
             return error;
         }
+        // Error answers arrive scrubbed by the hooks; a success body that did
+        // not decode did not, so its excerpt is scrubbed here.
+        let secrets: Vec<&str> = state.secrets.iter().map(|s| s.expose_secret()).collect();
         let failure = |status, body: Option<ApiError>, bytes: &[u8]| {
-            let excerpt = scrub(excerpt(bytes), &state.secrets);
-            let body = body.map(|body| ApiError {
-                message: body.message.into_iter().map(|m| scrub(m, &state.secrets)).collect(),
-                error: body.error.map(|e| scrub(e, &state.secrets)),
-                ..body
-            });
+            let excerpt = scrub(excerpt(bytes), &secrets);
             Failure {
                 operation,
                 status,
@@ -292,9 +290,9 @@ fn excerpt(bytes: &[u8]) -> String {
 }
 
 /// A server may echo what it was sent; no secret leaves through an error.
-fn scrub(mut text: String, secrets: &[Arc<SecretString>]) -> String {
+/// Every secret in `text` replaced by `[REDACTED]`.
+pub(crate) fn scrub(mut text: String, secrets: &[&str]) -> String {
     for secret in secrets {
-        let secret = secret.expose_secret();
         if !secret.is_empty() && text.contains(secret) {
             text = text.replace(secret, "[REDACTED]");
         }
@@ -433,8 +431,7 @@ mod tests {
             excerpt(b"<html>\n<body>down</body>\n</html>"),
             "<html><body>down</body></html>"
         );
-        let secrets = [Arc::new(SecretString::from("s3cret"))];
-        assert_eq!(scrub("echo: s3cret!".into(), &secrets), "echo: [REDACTED]!");
+        assert_eq!(scrub("echo: s3cret!".into(), &["s3cret", ""]), "echo: [REDACTED]!");
     }
 
     #[test]

@@ -219,24 +219,12 @@ async fn scrubbed(
 ) -> reqwest::Result<reqwest::Response> {
     let (status, version, headers) = (response.status(), response.version(), response.headers().clone());
     let mut body = response.bytes().await?;
-    let secrets = api_key
-        .into_iter()
-        .chain(token)
-        .map(|s| s.expose_secret())
-        .filter(|s| !s.is_empty());
-    let mut text: Option<String> = None;
-    for secret in secrets {
-        let current = text
-            .take()
-            .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-        text = Some(if current.contains(secret) {
-            current.replace(secret, "[REDACTED]")
-        } else {
-            current
-        });
-    }
-    if let Some(text) = text.filter(|t| t.as_bytes() != body.as_ref()) {
-        body = bytes::Bytes::from(text);
+    let secrets: Vec<&str> = api_key.into_iter().chain(token).map(|s| s.expose_secret()).collect();
+    if !secrets.is_empty() {
+        let text = crate::error::scrub(String::from_utf8_lossy(&body).into_owned(), &secrets);
+        if text.as_bytes() != body.as_ref() {
+            body = bytes::Bytes::from(text);
+        }
     }
     let mut rebuilt = http::Response::new(body.clone());
     *rebuilt.status_mut() = status;

@@ -247,6 +247,11 @@ impl Clients {
         })
     }
 
+    /// The user session's token, for the Python loop.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     async fn once(&self, side: Side, operation: Operation) -> Result<(), String> {
         let id: Uuid = ID.parse().expect("a valid id");
         match (side, operation) {
@@ -441,9 +446,4 @@ print(n / (time.perf_counter() - start))
         .trim()
         .parse()
         .map_err(|_| "no figure from the Python loop".into())
-}
-
-/// The token of the user session, for the Python loop.
-pub fn token(clients: &Clients) -> &str {
-    &clients.token
 }

@@ -144,9 +144,6 @@ pub struct ClientSettings {
     /// Per-attempt timeout.
     #[serde(default)]
     pub timeout_ms: Option<u64>,
-    /// Retry attempts (default 1: no retries, so counts are exact).
-    #[serde(default)]
-    pub attempts: Option<u32>,
     /// Token renewal margin.
     #[serde(default)]
     pub renewal_margin_ms: Option<u64>,

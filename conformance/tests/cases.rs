@@ -144,10 +144,8 @@ impl Clients {
             .base_url(base)
             .timeout(Duration::from_millis(settings.timeout_ms.unwrap_or(10_000)))
             .token_renewal_margin(Duration::from_millis(settings.renewal_margin_ms.unwrap_or(60_000)))
-            .retry(match settings.attempts {
-                Some(n) => RetryPolicy::default().max_attempts(n),
-                None => RetryPolicy::none(),
-            });
+            // No retries, so request counts are exact.
+            .retry(RetryPolicy::none());
         let given = tokens.0["given"].clone();
         let api_key = builder.clone().api_key(API_KEY).build().unwrap();
         Self {

@@ -13,7 +13,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::{Value, json};
 
 use crate::normalize::METHODS;
@@ -36,9 +36,7 @@ pub struct Args {
 /// (the caller turns an error into exit 2).
 pub fn run(args: &Args) -> Result<ExitCode> {
     let root = args.root.clone().unwrap_or_else(crate::workspace_root);
-    let path = root.join(pin::DOCUMENT);
-    let text = std::fs::read_to_string(&path).with_context(|| format!("could not read {}", path.display()))?;
-    let pinned = fetch::decode(text.as_bytes(), pin::DOCUMENT)?.document;
+    let (_, pinned) = pin::read_pinned(&root)?;
     let other = match args.against.as_deref() {
         None => fetch::from_url(fetch::LIVE_URL)?,
         Some(url) if url.starts_with("http://") || url.starts_with("https://") => fetch::from_url(url)?,

@@ -50,6 +50,14 @@ pub fn record(source: &str, sha256: &str) -> String {
     }))
 }
 
+/// The pinned document as text and as JSON (checked to be OpenAPI 3.0).
+pub fn read_pinned(root: &Path) -> Result<(String, Value)> {
+    let path = root.join(DOCUMENT);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("could not read {}", path.display()))?;
+    let document = crate::fetch::decode(text.as_bytes(), DOCUMENT)?.document;
+    Ok((text, document))
+}
+
 /// The sha256 the record claims, if it can be read.
 pub fn recorded_sha256(root: &Path) -> Result<String> {
     let path = root.join(RECORD);

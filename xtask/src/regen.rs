@@ -118,10 +118,8 @@ fn recorded_source(root: &Path) -> Option<String> {
 }
 
 fn check(root: &Path) -> Result<()> {
-    let path = root.join(pin::DOCUMENT);
-    let text = std::fs::read_to_string(&path).with_context(|| format!("could not read {}", path.display()))?;
-    let fetched = fetch::decode(text.as_bytes(), pin::DOCUMENT)?;
-    let built = build(&fetched.document, true).with_context(|| format!("{} cannot be used", pin::DOCUMENT))?;
+    let (text, document) = pin::read_pinned(root)?;
+    let built = build(&document, true).with_context(|| format!("{} cannot be used", pin::DOCUMENT))?;
     let regen = format!("run `cargo xtask regen --spec {}`", pin::DOCUMENT);
     if built.canonical != text {
         bail!("{} is not in canonical form: {regen}", pin::DOCUMENT);
@@ -134,7 +132,7 @@ fn check(root: &Path) -> Result<()> {
             built.sha256
         );
     }
-    if build(&fetched.document, true)?.generated != built.generated {
+    if build(&document, true)?.generated != built.generated {
         bail!(
             "generation is not deterministic: two runs on {} gave different code",
             pin::DOCUMENT

@@ -179,7 +179,7 @@ async fn run(args: &Args) -> Result<bool, String> {
         .map(|operation| {
             (
                 operation,
-                bench::python(&server, operation, args.requests, bench::token(&clients)),
+                bench::python(&server, operation, args.requests, clients.token()),
             )
         })
         .collect();

@@ -30,13 +30,33 @@ struct Args {
     /// Install no tracing subscriber (to see what tracing costs)
     #[arg(long)]
     no_tracing: bool,
-    /// With --profile: `ours-get`, `ours-post`, `raw-get` or `raw-post`
-    #[arg(long, default_value = "ours-get")]
-    profile_case: String,
+    /// With --profile: which side and operation
+    #[arg(long, value_enum, default_value_t = ProfileCase::OursGet)]
+    profile_case: ProfileCase,
     /// Run only the bulk upserts against this server and print the figures
     /// (the harness runs it as a child process, to measure its memory alone)
     #[arg(long, hide = true)]
     bulk_against: Option<String>,
+}
+
+/// What `--profile` runs.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ProfileCase {
+    OursGet,
+    OursPost,
+    RawGet,
+    RawPost,
+}
+
+impl ProfileCase {
+    fn side_and_operation(self) -> (Side, Operation) {
+        match self {
+            Self::OursGet => (Side::Ours, Operation::GetPreferences),
+            Self::OursPost => (Side::Ours, Operation::SaveMyPreferences),
+            Self::RawGet => (Side::Raw, Operation::GetPreferences),
+            Self::RawPost => (Side::Raw, Operation::SaveMyPreferences),
+        }
+    }
 }
 
 /// Median, min and max.
@@ -76,12 +96,14 @@ struct Measured {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // The client's tracing is on, into a subscriber that formats and discards.
-    tracing_subscriber::fmt()
-        .with_writer(std::io::sink)
-        .with_max_level(tracing::Level::INFO)
-        .init();
     let args = Args::parse();
+    if !args.no_tracing {
+        // The client's tracing is on, into a subscriber that formats and discards.
+        tracing_subscriber::fmt()
+            .with_writer(std::io::sink)
+            .with_max_level(tracing::Level::INFO)
+            .init();
+    }
     match run(&args).await {
         Ok(passed) => {
             if passed {
@@ -131,9 +153,8 @@ async fn run(args: &Args) -> Result<bool, String> {
     let server = Server::start(Duration::from_millis(50)).map_err(|e| format!("the local server cannot start: {e}"))?;
     let clients = Clients::new(&server).await.map_err(|e| e.to_string())?;
     if let Some(requests) = args.profile {
-        let round = clients
-            .round(Side::Ours, Operation::GetPreferences, 1, requests)
-            .await?;
+        let (side, operation) = args.profile_case.side_and_operation();
+        let round = clients.round(side, operation, 1, requests).await?;
         println!("{:.0} req/s, p50 {:?}, p99 {:?}", round.rps, round.p50, round.p99);
         return Ok(true);
     }

@@ -128,7 +128,7 @@ pub mod types {
         }
     }
     ///One message, or the list of validation messages on a 400.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum ErrorResponseMessage {
         String(::std::string::String),
@@ -337,7 +337,7 @@ pub mod types {
         }
     }
     ///Title of the selected option(s) in the language selected. Accepted as one string or a list of strings.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum ServerPreferenceAnswerAnswerName {
         String(::std::string::String),
@@ -350,7 +350,7 @@ pub mod types {
         }
     }
     ///The prose says "only one preference object will be returned", the example starts with `[`: both are accepted.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum ServerPreferences {
         ServerPreference(ServerPreference),
@@ -1700,6 +1700,141 @@ pub mod types {
             fn from(value: String) -> Self {
                 Self(value.into())
             }
+        }
+    }
+    /// Decided by the kind of the JSON value, without buffering it
+    /// (written by `cargo xtask regen` in place of serde's untagged derive).
+    impl<'de> ::serde::Deserialize<'de> for ErrorResponseMessage {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Kinds;
+            impl<'de> ::serde::de::Visitor<'de> for Kinds {
+                type Value = ErrorResponseMessage;
+                fn expecting(
+                    &self,
+                    formatter: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    formatter.write_str("a string or an array")
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<ErrorResponseMessage, E> {
+                    <::std::string::String as ::serde::Deserialize>::deserialize(
+                            ::serde::de::value::StrDeserializer::<E>::new(value),
+                        )
+                        .map(ErrorResponseMessage::String)
+                }
+                fn visit_string<E: ::serde::de::Error>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<ErrorResponseMessage, E> {
+                    <::std::string::String as ::serde::Deserialize>::deserialize(
+                            ::serde::de::value::StringDeserializer::<E>::new(value),
+                        )
+                        .map(ErrorResponseMessage::String)
+                }
+                fn visit_seq<A: ::serde::de::SeqAccess<'de>>(
+                    self,
+                    seq: A,
+                ) -> ::std::result::Result<ErrorResponseMessage, A::Error> {
+                    <::std::vec::Vec<
+                        ::std::string::String,
+                    > as ::serde::Deserialize>::deserialize(
+                            ::serde::de::value::SeqAccessDeserializer::new(seq),
+                        )
+                        .map(ErrorResponseMessage::Array)
+                }
+            }
+            deserializer.deserialize_any(Kinds)
+        }
+    }
+    /// Decided by the kind of the JSON value, without buffering it
+    /// (written by `cargo xtask regen` in place of serde's untagged derive).
+    impl<'de> ::serde::Deserialize<'de> for ServerPreferenceAnswerAnswerName {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Kinds;
+            impl<'de> ::serde::de::Visitor<'de> for Kinds {
+                type Value = ServerPreferenceAnswerAnswerName;
+                fn expecting(
+                    &self,
+                    formatter: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    formatter.write_str("a string or an array")
+                }
+                fn visit_str<E: ::serde::de::Error>(
+                    self,
+                    value: &str,
+                ) -> ::std::result::Result<ServerPreferenceAnswerAnswerName, E> {
+                    <::std::string::String as ::serde::Deserialize>::deserialize(
+                            ::serde::de::value::StrDeserializer::<E>::new(value),
+                        )
+                        .map(ServerPreferenceAnswerAnswerName::String)
+                }
+                fn visit_string<E: ::serde::de::Error>(
+                    self,
+                    value: ::std::string::String,
+                ) -> ::std::result::Result<ServerPreferenceAnswerAnswerName, E> {
+                    <::std::string::String as ::serde::Deserialize>::deserialize(
+                            ::serde::de::value::StringDeserializer::<E>::new(value),
+                        )
+                        .map(ServerPreferenceAnswerAnswerName::String)
+                }
+                fn visit_seq<A: ::serde::de::SeqAccess<'de>>(
+                    self,
+                    seq: A,
+                ) -> ::std::result::Result<ServerPreferenceAnswerAnswerName, A::Error> {
+                    <::std::vec::Vec<
+                        ::std::string::String,
+                    > as ::serde::Deserialize>::deserialize(
+                            ::serde::de::value::SeqAccessDeserializer::new(seq),
+                        )
+                        .map(ServerPreferenceAnswerAnswerName::Array)
+                }
+            }
+            deserializer.deserialize_any(Kinds)
+        }
+    }
+    /// Decided by the kind of the JSON value, without buffering it
+    /// (written by `cargo xtask regen` in place of serde's untagged derive).
+    impl<'de> ::serde::Deserialize<'de> for ServerPreferences {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Kinds;
+            impl<'de> ::serde::de::Visitor<'de> for Kinds {
+                type Value = ServerPreferences;
+                fn expecting(
+                    &self,
+                    formatter: &mut ::std::fmt::Formatter<'_>,
+                ) -> ::std::fmt::Result {
+                    formatter.write_str("an object or an array")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    map: A,
+                ) -> ::std::result::Result<ServerPreferences, A::Error> {
+                    <ServerPreference as ::serde::Deserialize>::deserialize(
+                            ::serde::de::value::MapAccessDeserializer::new(map),
+                        )
+                        .map(ServerPreferences::ServerPreference)
+                }
+                fn visit_seq<A: ::serde::de::SeqAccess<'de>>(
+                    self,
+                    seq: A,
+                ) -> ::std::result::Result<ServerPreferences, A::Error> {
+                    <::std::vec::Vec<
+                        ServerPreference,
+                    > as ::serde::Deserialize>::deserialize(
+                            ::serde::de::value::SeqAccessDeserializer::new(seq),
+                        )
+                        .map(ServerPreferences::Array)
+                }
+            }
+            deserializer.deserialize_any(Kinds)
         }
     }
 }

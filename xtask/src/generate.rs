@@ -2,8 +2,9 @@
 //! expected hooks, plus what the hand-written layer needs from the document
 //! (each operation's method, path template and credential) and an impl of
 //! `crate::call::Call` for each operation's builder, read off the `send`
-//! signatures progenitor wrote. Formatted with prettyplease, under a
-//! do-not-edit header.
+//! signatures progenitor wrote; untagged enums decode by JSON kind where
+//! they can (`untagged`). Formatted with prettyplease, under a do-not-edit
+//! header.
 
 use std::panic::AssertUnwindSafe;
 
@@ -30,6 +31,7 @@ pub fn generate(spec: &OpenAPI, operations: &[OperationSummary], normalized: &Va
         Err(panic) => return Err(anyhow!("{}", locate_panic(normalized, &secrets, &panic))),
     };
     let mut file: syn::File = syn::parse2(tokens).context("progenitor produced code that does not parse")?;
+    crate::untagged::dispatch_by_kind(&mut file)?;
     let calls = call_impls(&file, operations)?;
     file.items
         .push(syn::parse2(operation_table(operations)).context("the operation table does not parse")?);

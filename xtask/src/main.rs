@@ -10,6 +10,7 @@ mod generate;
 mod normalize;
 mod pin;
 mod regen;
+mod untagged;
 mod validate;
 
 use std::path::PathBuf;

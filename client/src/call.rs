@@ -59,8 +59,10 @@ pub(crate) struct CallState {
     pub(crate) status: Option<StatusCode>,
     /// Its `Retry-After`, if any.
     pub(crate) retry_after: Option<Duration>,
-    /// The secrets in play, to scrub from body excerpts.
-    pub(crate) secrets: Vec<Arc<SecretString>>,
+    /// The API key in play, to scrub from body excerpts.
+    pub(crate) api_key: Option<Arc<SecretString>>,
+    /// The token in play, likewise.
+    pub(crate) token: Option<Arc<SecretString>>,
 }
 
 tokio::task_local! {

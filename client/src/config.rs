@@ -1,7 +1,6 @@
 //! Building a [`Client`]: credentials, base URL, timeouts, retries.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -10,6 +9,7 @@ use uuid::Uuid;
 use crate::error::Error;
 use crate::hooks::{Bearer, Context};
 use crate::retry::RetryPolicy;
+use crate::secret::SecretHeader;
 use crate::session::UserSession;
 use crate::{Client, PRODUCTION_URL};
 
@@ -155,7 +155,12 @@ impl ClientBuilder {
             }
             other => Ok(other),
         };
-        let api_key = non_empty(self.api_key, "API key")?;
+        let api_key = non_empty(self.api_key, "API key")?.map(SecretHeader::api_key);
+        if api_key.as_ref().is_some_and(|key| key.header.is_none()) {
+            return Err(Error::Config(
+                "the API key contains characters not allowed in an HTTP header".into(),
+            ));
+        }
         let token = non_empty(self.token, "bearer token")?;
         let http = match self.http {
             Some(http) => http,
@@ -167,8 +172,8 @@ impl ClientBuilder {
                 .map_err(|e| Error::Config(format!("the HTTP client cannot be built: {e}")))?,
         };
         let context = Context {
-            api_key: api_key.map(Arc::new),
-            bearer: token.map(|t| Bearer::Fixed(Arc::new(t))),
+            api_key,
+            bearer: token.map(|t| Bearer::Fixed(SecretHeader::bearer(t))),
             retry: self.retry,
             renewal_margin: self.renewal_margin,
             trace_user_ids: self.trace_user_ids,
@@ -306,5 +311,11 @@ mod tests {
     fn empty_credentials_are_refused() {
         let message = Client::builder().api_key("").build().unwrap_err().to_string();
         assert_eq!(message, "cannot build the client: the API key is empty");
+        // Refused once here, not on every call, and without echoing the key.
+        let message = Client::builder().api_key("key\nvalue").build().unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "cannot build the client: the API key contains characters not allowed in an HTTP header"
+        );
     }
 }

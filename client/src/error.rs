@@ -195,7 +195,12 @@ impl Error {
         }
         // Error answers arrive scrubbed by the hooks; a success body that did
         // not decode did not, so its excerpt is scrubbed here.
-        let secrets: Vec<&str> = state.secrets.iter().map(|s| s.expose_secret()).collect();
+        let secrets: Vec<&str> = state
+            .api_key
+            .iter()
+            .chain(&state.token)
+            .map(|s| s.expose_secret())
+            .collect();
         let failure = |status, body: Option<ApiError>, bytes: &[u8]| {
             let excerpt = scrub(excerpt(bytes), &secrets);
             Failure {

@@ -11,13 +11,14 @@ use std::time::{Duration, Instant};
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
-use tracing::Instrument;
+use tracing::{Instrument, Span};
 
 use crate::call::with_state;
 use crate::error::{Credential as Needed, Error as PmpError};
 use crate::generated::Error;
 use crate::operations::{self, Credential};
 use crate::retry::{self, RetryPolicy};
+use crate::secret::SecretHeader;
 use crate::session::Session;
 use crate::{Client, ClientInfo};
 
@@ -26,7 +27,7 @@ use crate::{Client, ClientInfo};
 /// [`ClientBuilder`](crate::ClientBuilder). `Debug` shows no secret.
 #[derive(Clone)]
 pub struct Context {
-    pub(crate) api_key: Option<Arc<SecretString>>,
+    pub(crate) api_key: Option<SecretHeader>,
     pub(crate) bearer: Option<Bearer>,
     pub(crate) retry: RetryPolicy,
     pub(crate) renewal_margin: Duration,
@@ -37,7 +38,7 @@ pub struct Context {
 #[derive(Clone)]
 pub(crate) enum Bearer {
     /// Given by the caller; never renewed.
-    Fixed(Arc<SecretString>),
+    Fixed(SecretHeader),
     /// Fetched from `/authenticate` and renewed.
     Session(Arc<Session>),
 }
@@ -98,7 +99,7 @@ impl ClientHooks<Context> for Client {
         let span = tracing::info_span!(
             "pmp.request",
             operation = info.operation_id,
-            method = %request.method(),
+            method = request.method().as_str(),
             path = operation.map_or("?", |o| o.path),
             status = tracing::field::Empty,
             attempts = tracing::field::Empty,
@@ -110,7 +111,9 @@ impl ClientHooks<Context> for Client {
         {
             span.record("user_id", user);
         }
-        self.send_with_retries(request, operation).instrument(span).await
+        self.send_with_retries(request, operation, span.clone())
+            .instrument(span)
+            .await
     }
 }
 
@@ -119,6 +122,7 @@ impl Client {
         &self,
         mut request: reqwest::Request,
         operation: Option<&operations::Operation>,
+        span: Span,
     ) -> reqwest::Result<reqwest::Response> {
         let context = self.inner();
         let post_opt_in = with_state(|state| state.options.retry_post).unwrap_or(false);
@@ -128,7 +132,8 @@ impl Client {
             _ => None,
         };
         let started = Instant::now();
-        let mut bearer = bearer_of(&request);
+        // Shares the header's bytes; read as a secret only to scrub or renew.
+        let mut bearer = request.headers().get(AUTHORIZATION).cloned();
         let mut attempt = 1;
         let mut renewed = false;
         loop {
@@ -138,7 +143,7 @@ impl Client {
             } else {
                 None
             };
-            let sent_at = Instant::now();
+            let sent_at = if attempt == 1 { started } else { Instant::now() };
             let outcome = self.client().execute(request).await;
             tracing::debug!(
                 attempt,
@@ -154,28 +159,24 @@ impl Client {
             {
                 // The token was refused (revoked, or expired early): renew it once.
                 renewed = true;
-                if let Some(used) = bearer_of(&retry) {
+                if let Some(used) = bearer.as_ref().and_then(token_in) {
                     session.invalidate(&used);
                 }
-                match session
-                    .token()
-                    .await
-                    .map(|t| secret_header(&format!("Bearer {}", t.expose_secret()), "token"))
-                {
-                    Ok(Ok(value)) => {
-                        retry.headers_mut().insert(AUTHORIZATION, value);
+                match session.token().await.map(|t| t.header) {
+                    Ok(Some(value)) => {
+                        retry.headers_mut().insert(AUTHORIZATION, value.clone());
                         tracing::debug!("token refused; renewed, sending again");
-                        bearer = bearer_of(&retry);
+                        bearer = Some(value);
                         request = retry;
                         continue;
                     }
-                    Ok(Err(error)) => tracing::debug!(%error, "token refused; the renewed one is unusable"),
+                    Ok(None) => tracing::debug!("token refused; the renewed one is unusable"),
                     Err(error) => tracing::debug!(%error, "token refused; renewal failed"),
                 }
             }
 
             let delay = if may_retry {
-                context.retry.next_delay(attempt, started.elapsed(), &outcome)
+                context.retry.next_delay(attempt, started, &outcome)
             } else {
                 None
             };
@@ -187,7 +188,6 @@ impl Client {
                     request = again;
                 }
                 _ => {
-                    let span = tracing::Span::current();
                     span.record("attempts", attempt);
                     span.record("latency_ms", started.elapsed().as_millis() as u64);
                     let response = outcome?;
@@ -201,7 +201,9 @@ impl Client {
                     if status.is_success() {
                         return Ok(response);
                     }
-                    return scrubbed(response, context.api_key.as_deref(), bearer.as_ref()).await;
+                    let token = bearer.as_ref().and_then(token_in);
+                    let api_key = context.api_key.as_ref().map(|key| &*key.secret);
+                    return scrubbed(response, api_key, token.as_ref()).await;
                 }
             }
         }
@@ -244,14 +246,14 @@ fn user_id<'a>(context: &'a Context, request: &'a reqwest::Request) -> Option<&'
     }
 }
 
-fn bearer_of(request: &reqwest::Request) -> Option<SecretString> {
-    let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
-    value
-        .strip_prefix("Bearer ")
-        .map(|token| SecretString::from(token.to_string()))
+/// The token in an `Authorization: Bearer` value.
+fn token_in(value: &HeaderValue) -> Option<SecretString> {
+    let token = value.to_str().ok()?.strip_prefix("Bearer ")?;
+    Some(SecretString::from(token))
 }
 
 /// The header carrying the credential `operation` needs, if it needs one.
+/// The secrets in play go to the call's state, to be scrubbed from errors.
 async fn credential_header(context: &Context, operation: &str) -> Result<Option<(HeaderName, HeaderValue)>, PmpError> {
     let Some(described) = operations::find(operation) else {
         return Err(PmpError::InvalidArgument {
@@ -260,9 +262,10 @@ async fn credential_header(context: &Context, operation: &str) -> Result<Option<
         });
     };
     let operation = described.name;
-    let secrets: Vec<Arc<SecretString>> = context.api_key.iter().cloned().collect();
-    with_state(|state| state.secrets = secrets);
+    let api_key = context.api_key.as_ref().map(|key| key.secret.clone());
+    with_state(|state| state.api_key = api_key);
     let invalid = |message: String| PmpError::InvalidArgument { operation, message };
+    let not_a_header = |what: &str| invalid(format!("the {what} contains characters not allowed in an HTTP header"));
     match described.credential {
         Credential::ApiKeyHeader(header) => {
             let key = context.api_key.as_ref().ok_or(PmpError::MissingCredential {
@@ -272,10 +275,8 @@ async fn credential_header(context: &Context, operation: &str) -> Result<Option<
             // The table keeps the document's spelling (`X-API-KEY`); `from_bytes` lower-cases it.
             let name = HeaderName::from_bytes(header.as_bytes())
                 .map_err(|_| invalid(format!("`{header}` from the document is not a valid header name")))?;
-            Ok(Some((
-                name,
-                secret_header(key.expose_secret(), "API key").map_err(invalid)?,
-            )))
+            let value = key.header.clone().ok_or_else(|| not_a_header("API key"))?;
+            Ok(Some((name, value)))
         }
         Credential::Bearer => {
             let token = match &context.bearer {
@@ -288,21 +289,12 @@ async fn credential_header(context: &Context, operation: &str) -> Result<Option<
                     });
                 }
             };
-            with_state(|state| state.secrets.push(token.clone()));
-            let value = secret_header(&format!("Bearer {}", token.expose_secret()), "token").map_err(invalid)?;
+            with_state(|state| state.token = Some(token.secret.clone()));
+            let value = token.header.ok_or_else(|| not_a_header("token"))?;
             Ok(Some((AUTHORIZATION, value)))
         }
         Credential::None => Ok(None),
     }
-}
-
-/// A header value that is never printed: marked sensitive, and an invalid
-/// value is reported without its content.
-fn secret_header(value: &str, what: &str) -> Result<HeaderValue, String> {
-    let mut header = HeaderValue::from_str(value)
-        .map_err(|_| format!("the {what} contains characters not allowed in an HTTP header"))?;
-    header.set_sensitive(true);
-    Ok(header)
 }
 
 #[cfg(test)]
@@ -310,19 +302,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn credential_headers_are_sensitive_and_never_echoed() {
-        assert!(secret_header("key", "API key").unwrap().is_sensitive());
-        assert_eq!(
-            secret_header("a\nb", "API key").unwrap_err(),
-            "the API key contains characters not allowed in an HTTP header"
-        );
-    }
-
-    #[test]
     fn debug_shows_no_secret() {
         let context = Context {
-            api_key: Some(Arc::new(SecretString::from("the-key"))),
-            bearer: Some(Bearer::Fixed(Arc::new(SecretString::from("the-token")))),
+            api_key: Some(SecretHeader::api_key(SecretString::from("the-key"))),
+            bearer: Some(Bearer::Fixed(SecretHeader::bearer(SecretString::from("the-token")))),
             ..Context::default()
         };
         let debug = format!("{context:?}");

@@ -8,7 +8,7 @@
 //! hooks' request loop, which a crate's own retry loop would not see into;
 //! what is left is the delay formula below.
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
@@ -111,12 +111,12 @@ impl RetryPolicy {
             }
     }
 
-    /// How long to wait before attempt `attempt + 1`, after `elapsed` since
-    /// the first, given what attempt `attempt` got; `None`: do not retry.
+    /// How long to wait before attempt `attempt + 1` of a request first sent
+    /// at `started`, given what attempt `attempt` got; `None`: do not retry.
     pub(crate) fn next_delay(
         &self,
         attempt: u32,
-        elapsed: Duration,
+        started: Instant,
         outcome: &Result<reqwest::Response, reqwest::Error>,
     ) -> Option<Duration> {
         if attempt >= self.max_attempts {
@@ -132,7 +132,7 @@ impl RetryPolicy {
             Err(error) if error.is_connect() || error.is_timeout() => self.backoff(attempt),
             Err(_) => return None,
         };
-        (elapsed + delay < self.max_elapsed).then_some(delay)
+        (started.elapsed() + delay < self.max_elapsed).then_some(delay)
     }
 
     /// Full jitter: uniform in `[0, min(max_backoff, initial * 2^(attempt-1))]`.

@@ -16,15 +16,16 @@ use uuid::Uuid;
 use crate::call::Call;
 use crate::error::Error;
 use crate::hooks::Bearer;
+use crate::secret::SecretHeader;
 use crate::{Client, types};
 
 /// How long a token lives when its payload says nothing: the documented 8 hours.
 const DOCUMENTED_LIFETIME: Duration = Duration::from_secs(8 * 60 * 60);
 
-/// A token and when to stop using it.
+/// A token, its header value, and when to stop using it.
 #[derive(Clone)]
 struct CachedToken {
-    secret: Arc<SecretString>,
+    token: SecretHeader,
     expires_at: SystemTime,
 }
 
@@ -61,13 +62,13 @@ impl Session {
     }
 
     /// The current token, authenticating when there is none or it is about to expire.
-    pub(crate) async fn token(&self) -> Result<Arc<SecretString>, Error> {
+    pub(crate) async fn token(&self) -> Result<SecretHeader, Error> {
         let flight = {
             let mut state = self.state();
             if let Some(token) = &state.token
                 && SystemTime::now() + self.margin < token.expires_at
             {
-                return Ok(token.secret.clone());
+                return Ok(token.token.clone());
             }
             match &state.flight {
                 Some(flight) => flight.clone(),
@@ -87,7 +88,7 @@ impl Session {
                 state.token = Some(token.clone());
             }
         }
-        result.map(|token| token.secret)
+        result.map(|cached| cached.token)
     }
 
     /// Forgets `used` after the server refused it, unless it was replaced already.
@@ -96,7 +97,7 @@ impl Session {
         if state
             .token
             .as_ref()
-            .is_some_and(|t| t.secret.expose_secret() == used.expose_secret())
+            .is_some_and(|t| t.token.secret.expose_secret() == used.expose_secret())
         {
             state.token = None;
         }
@@ -121,7 +122,7 @@ impl Session {
             let token = api.authenticate().body(body).call().await?.token;
             let expires_at = expiry(token.expose_secret()).unwrap_or_else(|| SystemTime::now() + DOCUMENTED_LIFETIME);
             Ok(CachedToken {
-                secret: Arc::new(token),
+                token: SecretHeader::bearer(token),
                 expires_at,
             })
         }
@@ -187,7 +188,7 @@ impl UserSession {
     }
 
     pub(crate) fn from_token(api: &Client, token: SecretString) -> Self {
-        Self::with_bearer(api, Bearer::Fixed(Arc::new(token)))
+        Self::with_bearer(api, Bearer::Fixed(SecretHeader::bearer(token)))
     }
 
     fn with_bearer(api: &Client, bearer: Bearer) -> Self {
@@ -226,7 +227,7 @@ impl UserSession {
             Bearer::Session(session) => session.token().await?,
             Bearer::Fixed(token) => token.clone(),
         };
-        Ok(SecretString::from(token.expose_secret()))
+        Ok(SecretString::from(token.secret.expose_secret()))
     }
 
     /// The client behind the session.

@@ -6,29 +6,13 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-use common::{ID, id, jwt, quick_retries};
+use common::{Captured, ID, id, jwt, quick_retries};
 use serde_json::json;
 use usercentrics_pmp::{Call, Client, ClientInfo, Error, types};
 use wiremock::matchers::{any, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 const API_KEY: &str = "sk-live-SECRET-0123456789abcdef";
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Answers every request with `status` and a body echoing all its headers,
 /// as a careless proxy might.
@@ -213,7 +197,7 @@ async fn no_secret_reaches_logs_debug_or_errors() {
         printed.extend(every_operation(&client, &client.with_token(given.clone())).await);
     }
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.take();
     assert!(logs.contains("pmp.request"), "the spans were captured");
     assert!(logs.contains("retrying"), "the retries were captured");
     let everything = format!("{logs}\n{}", printed.join("\n"));
@@ -268,8 +252,8 @@ async fn the_user_id_is_traced_only_when_asked_for() {
             .call()
             .await
             .ok();
-        let logs = String::from_utf8(std::mem::take(&mut *captured.0.lock().unwrap())).unwrap();
-        assert!(logs.contains("operation=\"delete_user_preferences\""), "{logs}");
+        let logs = captured.take();
+        assert!(logs.contains("operation=delete_user_preferences"), "{logs}");
         assert_eq!(
             logs.contains("user_id=\"privacy@example.com\""),
             expected,

@@ -1,7 +1,10 @@
 //! What the client's integration tests share: a mock server with a loud
-//! catch-all, clients pointed at it, and JWTs with a chosen expiry.
+//! catch-all, clients pointed at it, JWTs with a chosen expiry, and a writer
+//! that captures a subscriber's output.
 #![allow(dead_code)] // each test binary uses a part
 
+use std::io::Write;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
@@ -71,4 +74,25 @@ pub async fn count(server: &MockServer, method: &str, path: &str) -> usize {
         .iter()
         .filter(|r| r.method.as_str() == method && r.url.path() == path)
         .count()
+}
+
+/// A `MakeWriter` for tracing-subscriber that keeps everything written.
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// What was written since the last call.
+    pub fn take(&self) -> String {
+        String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -17,6 +17,7 @@ use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use usercentrics_pmp::retry::RetryPolicy;
 use usercentrics_pmp::{Call, Client, types};
 use uuid::Uuid;
 
@@ -233,9 +234,14 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Both sides against `server`; the user session's token is fetched first.
-    pub async fn new(server: &Server) -> Result<Self, usercentrics_pmp::Error> {
-        let ours = Client::builder().api_key(API_KEY).base_url(&server.url).build()?;
+    /// Both sides against `server`, ours with `retry`; the user session's
+    /// token is fetched first.
+    pub async fn new(server: &Server, retry: RetryPolicy) -> Result<Self, usercentrics_pmp::Error> {
+        let ours = Client::builder()
+            .api_key(API_KEY)
+            .base_url(&server.url)
+            .retry(retry)
+            .build()?;
         let user = ours.user(ID.parse().expect("a valid id"), "bench@example.com");
         let token = secrecy::ExposeSecret::expose_secret(&user.token().await?).to_string();
         Ok(Self {
@@ -310,7 +316,7 @@ impl Clients {
         concurrency: usize,
         requests: usize,
     ) -> Result<Round, String> {
-        let started = Instant::now();
+        let (started, cpu) = (Instant::now(), process_cpu());
         let latencies: Vec<Result<Duration, String>> = stream::iter(0..requests)
             .map(|_| async move {
                 let sent = Instant::now();
@@ -320,6 +326,9 @@ impl Clients {
             .collect()
             .await;
         let elapsed = started.elapsed();
+        let cpu = cpu
+            .zip(process_cpu())
+            .map(|(before, after)| after.saturating_sub(before));
         let mut latencies: Vec<Duration> = latencies.into_iter().collect::<Result<_, _>>()?;
         latencies.sort();
         let at = |q: f64| {
@@ -331,6 +340,7 @@ impl Clients {
             rps: requests as f64 / elapsed.as_secs_f64(),
             p50: at(0.50),
             p99: at(0.99),
+            cpu_per_request: cpu.map(|cpu| cpu.as_secs_f64() / requests as f64),
         })
     }
 }
@@ -344,6 +354,24 @@ pub struct Round {
     pub p50: Duration,
     /// 99th percentile latency.
     pub p99: Duration,
+    /// CPU seconds per request, the client's and the local server's threads
+    /// together: what throughput follows once the client is CPU-bound, and
+    /// far less moved by a noisy machine than wall-clock time.
+    pub cpu_per_request: Option<f64>,
+}
+
+/// CPU time of all threads of this process so far, from
+/// `/proc/self/task/*/schedstat` (nanoseconds); `None` where that is missing.
+pub fn process_cpu() -> Option<Duration> {
+    let mut total = 0;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        // A thread that ended meanwhile has no file left: skip it.
+        let Ok(stat) = std::fs::read_to_string(task.ok()?.path().join("schedstat")) else {
+            continue;
+        };
+        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(Duration::from_nanos(total))
 }
 
 /// 1,000 concurrent first calls on one new session: how many `/authenticate`

@@ -1,7 +1,10 @@
 //! `pmp-bench`: see `conformance::bench`. Run as `cargo xtask bench`, which
 //! builds it in release. Prints a table, writes `target/bench/report.json`
-//! and `target/bench/summary.md`, and checks the targets.
+//! and `target/bench/summary.md`, and checks the targets; `--instructions`
+//! counts what each layer of the client costs instead (`instructions`).
 #![forbid(unsafe_code)]
+
+mod instructions;
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -10,15 +13,16 @@ use std::time::Duration;
 use clap::Parser;
 use conformance::bench::{self, Clients, Operation, Round, Server, Side};
 use serde_json::{Value, json};
+use usercentrics_pmp::retry::RetryPolicy;
 
 #[derive(Parser)]
 #[command(about = "The client's overhead against raw reqwest on a local server")]
 struct Args {
     /// Repetitions of each measurement; figures are their medians
-    #[arg(long, default_value_t = 7)]
+    #[arg(long, default_value_t = 15)]
     reps: usize,
     /// Requests per round at concurrency 1 (8 times as many at 64)
-    #[arg(long, default_value_t = 4000)]
+    #[arg(long, default_value_t = 2000)]
     requests: usize,
     /// Where the report goes
     #[arg(long, default_value = "target/bench")]
@@ -30,6 +34,13 @@ struct Args {
     /// Install no tracing subscriber (to see what tracing costs)
     #[arg(long)]
     no_tracing: bool,
+    /// Turn our client's retry policy off (to see what retrying costs)
+    #[arg(long)]
+    no_retries: bool,
+    /// Count instructions per request of each layer under callgrind (needs
+    /// valgrind) instead of timing; writes instructions.json and .md
+    #[arg(long)]
+    instructions: bool,
     /// With --profile: which side and operation
     #[arg(long, value_enum, default_value_t = ProfileCase::OursGet)]
     profile_case: ProfileCase,
@@ -92,9 +103,18 @@ struct Measured {
     rps: [Spread; 2],
     p50_us: [Spread; 2],
     p99_us: [Spread; 2],
+    cpu_us: [Spread; 2],
+    /// Ours over raw within each interleaved pair of rounds: drift between
+    /// pairs cancels out, which a ratio of the two sides' medians keeps.
+    rps_ratio: Spread,
+    p99_ratio: Spread,
+    cpu_ratio: Spread,
 }
 
-#[tokio::main]
+// One client thread beside the server's: fewer threads than cores, so the
+// OS scheduler adds less noise to either side (bulk runs in a process of
+// its own).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = Args::parse();
     if !args.no_tracing {
@@ -149,9 +169,18 @@ async fn run(args: &Args) -> Result<bool, String> {
         );
         return Ok(true);
     }
+    if args.instructions {
+        instructions::run(&args.out)?;
+        return Ok(true);
+    }
     let reps = args.reps.max(1);
     let server = Server::start(Duration::from_millis(50)).map_err(|e| format!("the local server cannot start: {e}"))?;
-    let clients = Clients::new(&server).await.map_err(|e| e.to_string())?;
+    let retry = if args.no_retries {
+        RetryPolicy::none()
+    } else {
+        RetryPolicy::default()
+    };
+    let clients = Clients::new(&server, retry).await.map_err(|e| e.to_string())?;
     if let Some(requests) = args.profile {
         let (side, operation) = args.profile_case.side_and_operation();
         let round = clients.round(side, operation, 1, requests).await?;
@@ -179,17 +208,23 @@ async fn run(args: &Args) -> Result<bool, String> {
                     [Side::Raw, Side::Ours]
                 };
                 for side in order {
-                    let round = clients.round(side, operation, concurrency, requests).await?;
-                    rounds[if side == Side::Ours { 0 } else { 1 }].push(round);
+                    let figures = clients.round(side, operation, concurrency, requests).await?;
+                    rounds[if side == Side::Ours { 0 } else { 1 }].push(figures);
                 }
             }
             let pick = |f: fn(&Round) -> f64| [0, 1].map(|i| spread(rounds[i].iter().map(f).collect()));
+            let paired =
+                |f: fn(&Round) -> f64| spread(rounds[0].iter().zip(&rounds[1]).map(|(o, r)| f(o) / f(r)).collect());
             measured.push(Measured {
                 operation,
                 concurrency,
                 rps: pick(|r| r.rps),
                 p50_us: pick(|r| r.p50.as_secs_f64() * 1e6),
                 p99_us: pick(|r| r.p99.as_secs_f64() * 1e6),
+                cpu_us: pick(|r| r.cpu_per_request.map_or(f64::NAN, |s| s * 1e6)),
+                rps_ratio: paired(|r| r.rps),
+                p99_ratio: paired(|r| r.p99.as_secs_f64()),
+                cpu_ratio: paired(|r| r.cpu_per_request.unwrap_or(f64::NAN)),
             });
             eprintln!("measured {} at concurrency {concurrency}", operation.label());
         }
@@ -234,23 +269,35 @@ async fn run(args: &Args) -> Result<bool, String> {
     let mut table = String::new();
     let _ = writeln!(
         table,
-        "| operation | concurrency | ours req/s | raw req/s | ratio | ours p50 µs | raw p50 µs | ours p99 µs | raw p99 µs | p99 ratio |"
+        "| operation | concurrency | ours req/s | raw req/s | ratio | ours p50 µs | raw p50 µs | ours p99 µs | raw p99 µs | p99 ratio | ours CPU µs/req | raw CPU µs/req | CPU ratio |"
     );
-    let _ = writeln!(table, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        table,
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
     for m in &measured {
         let _ = writeln!(
             table,
-            "| {} | {} | {:.0} | {:.0} | {:.3} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} |",
+            "| {} | {} | {:.0} | {:.0} | {:.3} ({:.2}–{:.2}) | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} ({:.2}–{:.2}) | {:.1} | {:.1} | {:.3} ({:.2}–{:.2}) |",
             m.operation.label(),
             m.concurrency,
             m.rps[0].median,
             m.rps[1].median,
-            m.rps[0].median / m.rps[1].median,
+            m.rps_ratio.median,
+            m.rps_ratio.min,
+            m.rps_ratio.max,
             m.p50_us[0].median,
             m.p50_us[1].median,
             m.p99_us[0].median,
             m.p99_us[1].median,
-            m.p99_us[0].median / m.p99_us[1].median,
+            m.p99_ratio.median,
+            m.p99_ratio.min,
+            m.p99_ratio.max,
+            m.cpu_us[0].median,
+            m.cpu_us[1].median,
+            m.cpu_ratio.median,
+            m.cpu_ratio.min,
+            m.cpu_ratio.max,
         );
     }
     let mut extra = String::new();
@@ -287,13 +334,13 @@ async fn run(args: &Args) -> Result<bool, String> {
     // The targets.
     let mut targets = Vec::new();
     for m in &measured {
-        let ratio = m.rps[0].median / m.rps[1].median;
+        let ratio = m.rps_ratio.median;
         targets.push((
             format!("throughput ≥ 0.95 of raw, {} at {}", m.operation.label(), m.concurrency),
             ratio >= 0.95,
             format!("{ratio:.3}"),
         ));
-        let p99 = m.p99_us[0].median / m.p99_us[1].median;
+        let p99 = m.p99_ratio.median;
         targets.push((
             format!("p99 ≤ 1.10 of raw, {} at {}", m.operation.label(), m.concurrency),
             p99 <= 1.10,
@@ -337,7 +384,7 @@ async fn run(args: &Args) -> Result<bool, String> {
             .unwrap_or_else(|| "unknown CPU".into())
     );
     let summary = format!(
-        "Measured with `cargo xtask bench` ({reps} repetitions, medians; {machine}):\n\n{table}\n{extra}\nTargets:\n{checks}"
+        "Measured with `cargo xtask bench` ({reps} repetitions; {machine}). Figures are medians; a ratio is the median, with its range, of ours/raw within each interleaved pair of rounds:\n\n{table}\n{extra}\nTargets:\n{checks}"
     );
     println!("{summary}");
 
@@ -347,26 +394,29 @@ async fn run(args: &Args) -> Result<bool, String> {
         "comparisons": measured.iter().map(|m| json!({
             "operation": m.operation.label(),
             "concurrency": m.concurrency,
-            "ours": {"rps": to_json(m.rps[0]), "p50_us": to_json(m.p50_us[0]), "p99_us": to_json(m.p99_us[0])},
-            "raw": {"rps": to_json(m.rps[1]), "p50_us": to_json(m.p50_us[1]), "p99_us": to_json(m.p99_us[1])},
-            "throughput_ratio": m.rps[0].median / m.rps[1].median,
-            "p99_ratio": m.p99_us[0].median / m.p99_us[1].median,
+            "ours": {"rps": to_json(m.rps[0]), "p50_us": to_json(m.p50_us[0]), "p99_us": to_json(m.p99_us[0]), "cpu_us_per_request": to_json(m.cpu_us[0])},
+            "raw": {"rps": to_json(m.rps[1]), "p50_us": to_json(m.p50_us[1]), "p99_us": to_json(m.p99_us[1]), "cpu_us_per_request": to_json(m.cpu_us[1])},
+            "throughput_ratio": to_json(m.rps_ratio),
+            "p99_ratio": to_json(m.p99_ratio),
+            "cpu_ratio": to_json(m.cpu_ratio),
         })).collect::<Vec<_>>(),
         "python": python.iter().map(|(o, r)| json!({"operation": o.label(), "rps": r.as_ref().ok(), "skipped": r.as_ref().err()})).collect::<Vec<_>>(),
         "single_flight": {"authentications": authentications, "ms": to_json(flight_ms)},
         "bulk": {"seconds": to_json(bulk_s), "rps": to_json(bulk_rps), "peak_rss_mb": bulk_rss.map(to_json)},
         "targets": targets.iter().map(|(n, p, f)| json!({"target": n, "passed": p, "figure": f})).collect::<Vec<_>>(),
     });
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
-    let write = |name: &str, text: String| {
-        std::fs::write(args.out.join(name), text)
-            .map_err(|e| format!("cannot write {}: {e}", args.out.join(name).display()))
-    };
-    write(
+    write_out(
+        &args.out,
         "report.json",
-        serde_json::to_string_pretty(&report).expect("JSON serializes"),
+        &serde_json::to_string_pretty(&report).expect("JSON serializes"),
     )?;
-    write("summary.md", summary)?;
+    write_out(&args.out, "summary.md", &summary)?;
     eprintln!("wrote {}/report.json and summary.md", args.out.display());
     Ok(targets.iter().all(|(_, passed, _)| *passed))
+}
+
+/// Writes `text` to `out/name`, creating `out`.
+fn write_out(out: &std::path::Path, name: &str, text: &str) -> Result<(), String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    std::fs::write(out.join(name), text).map_err(|e| format!("cannot write {}: {e}", out.join(name).display()))
 }

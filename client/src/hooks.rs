@@ -97,8 +97,8 @@ impl ClientHooks<Context> for Client {
     async fn exec(&self, request: reqwest::Request, info: &OperationInfo) -> reqwest::Result<reqwest::Response> {
         let operation = operations::find(info.operation_id);
         // Display, not the default Debug, for the text fields: fmt layers
-        // escape a Debug string char by char, which cost more than the rest
-        // of the span; structured layers get the same string either way.
+        // escape a Debug string char by char on every request; structured
+        // layers get the same string either way.
         let span = tracing::info_span!(
             "pmp.request",
             operation = %info.operation_id,

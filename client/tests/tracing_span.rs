@@ -8,13 +8,13 @@ mod common;
 use common::{Captured, ID, builder, quick_retries, server};
 use serde_json::json;
 use tracing_subscriber::fmt::format::FmtSpan;
-use usercentrics_pmp::Call;
+use usercentrics_pmp::{Call, Client};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-/// The closed `pmp.request` spans written while `f` ran (single-threaded
-/// runtime, so a thread-local subscriber sees every poll).
-async fn closed_spans<F: std::future::Future<Output = ()>>(f: F) -> Vec<String> {
+/// The one closed `pmp.request` span written while `call` ran
+/// (single-threaded runtime, so a thread-local subscriber sees every poll).
+async fn span_of<F: std::future::Future<Output = ()>>(call: F) -> String {
     let captured = Captured::default();
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
@@ -24,13 +24,27 @@ async fn closed_spans<F: std::future::Future<Output = ()>>(f: F) -> Vec<String> 
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
-    f.await;
-    captured
-        .take()
+    call.await;
+    let written = captured.take();
+    let spans: Vec<&str> = written
         .lines()
         .filter(|line| line.contains("pmp.request{") && line.contains("close"))
-        .map(str::to_string)
-        .collect()
+        .collect();
+    let [span] = spans[..] else {
+        panic!("one span per call, whatever its attempts: {spans:#?}")
+    };
+    span.to_string()
+}
+
+async fn get_preferences(client: &Client) {
+    let id: uuid::Uuid = ID.parse().unwrap();
+    client
+        .get_preferences()
+        .widget_uuid(id)
+        .x_user_id("u")
+        .call()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -41,21 +55,7 @@ async fn a_call_sent_once_has_its_operation_route_and_status() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
         .mount(&server)
         .await;
-    let client = builder(&server).build().unwrap();
-    let spans = closed_spans(async {
-        let id: uuid::Uuid = ID.parse().unwrap();
-        client
-            .get_preferences()
-            .widget_uuid(id)
-            .x_user_id("u")
-            .call()
-            .await
-            .unwrap();
-    })
-    .await;
-    let [span] = &spans[..] else {
-        panic!("one span per call: {spans:#?}")
-    };
+    let span = span_of(get_preferences(&builder(&server).build().unwrap())).await;
     assert!(
         span.contains("pmp.request{operation=get_preferences method=GET path=/preferences status=200}"),
         "{span}"
@@ -78,20 +78,7 @@ async fn a_resent_call_records_its_attempts_and_the_last_status() {
         .mount(&server)
         .await;
     let client = builder(&server).retry(quick_retries(3)).build().unwrap();
-    let spans = closed_spans(async {
-        let id: uuid::Uuid = ID.parse().unwrap();
-        client
-            .get_preferences()
-            .widget_uuid(id)
-            .x_user_id("u")
-            .call()
-            .await
-            .unwrap();
-    })
-    .await;
-    let [span] = &spans[..] else {
-        panic!("one span for all attempts: {spans:#?}")
-    };
+    let span = span_of(get_preferences(&client)).await;
     assert!(span.contains("path=/preferences attempts=3 status=200}"), "{span}");
 }
 
@@ -103,13 +90,13 @@ async fn a_call_that_got_no_answer_has_no_status() {
         .local_addr()
         .unwrap()
         .port();
-    let client = usercentrics_pmp::Client::builder()
+    let client = Client::builder()
         .api_key("k")
         .base_url(format!("http://127.0.0.1:{port}/public"))
         .retry(quick_retries(2))
         .build()
         .unwrap();
-    let spans = closed_spans(async {
+    let span = span_of(async {
         client
             .delete_preference()
             .preference_uuid(uuid::Uuid::nil())
@@ -118,7 +105,6 @@ async fn a_call_that_got_no_answer_has_no_status() {
             .unwrap_err();
     })
     .await;
-    let [span] = &spans[..] else { panic!("{spans:#?}") };
     assert!(
         span.contains(
             "pmp.request{operation=delete_preference method=DELETE path=/preferences/{preferenceUuid} attempts=2}"

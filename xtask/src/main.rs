@@ -36,7 +36,8 @@ enum Command {
     /// (exit 0: all conform, 1: a case failed, 2: settings missing).
     Contract(delegate::Args),
     /// Build in release and compare the client with raw reqwest on a local server:
-    /// --reps N, --requests N (writes target/bench/report.json and summary.md).
+    /// --reps N, --requests N, --no-tracing (writes target/bench/report.json and
+    /// summary.md); --instructions counts each layer's cost under callgrind.
     Bench(delegate::Args),
 }
 

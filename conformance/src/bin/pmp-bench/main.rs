@@ -111,9 +111,9 @@ struct Measured {
     cpu_ratio: Spread,
 }
 
-// One client thread beside the server's: fewer threads than cores, so the
-// OS scheduler adds less noise to either side (bulk runs in a process of
-// its own).
+// One client thread beside the server's: no more busy threads than the two
+// cores, so the OS scheduler adds less noise to either side (bulk runs in a
+// process of its own).
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = Args::parse();

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{builder, client, id, server};
+use common::{builder, client, get_preferences, id, server};
 use serde_json::json;
 use usercentrics_pmp::error::{Credential, Error};
 use usercentrics_pmp::{Call, Client, retry::RetryPolicy};
@@ -22,13 +22,9 @@ async fn answering(template: ResponseTemplate) -> MockServer {
 /// `get_preferences` against a server answering with `template`.
 async fn error_for(template: ResponseTemplate) -> Error {
     let server = answering(template).await;
-    let result = client(&server)
-        .get_preferences()
-        .widget_uuid(id())
-        .x_user_id("u")
-        .call()
-        .await;
-    let error = result.expect_err("the answer is an error");
+    let error = get_preferences(&client(&server))
+        .await
+        .expect_err("the answer is an error");
     let text = error.to_string();
     assert_eq!(text.lines().count(), 1, "one line: {text}");
     error
@@ -158,13 +154,7 @@ async fn a_slow_server_times_out() {
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
-    let error = client
-        .get_preferences()
-        .widget_uuid(id())
-        .x_user_id("u")
-        .call()
-        .await
-        .unwrap_err();
+    let error = get_preferences(&client).await.unwrap_err();
     assert!(
         matches!(
             error,

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{builder, count, id, quick_retries, server};
+use common::{builder, count, get_preferences, id, quick_retries, server};
 use serde_json::json;
 use usercentrics_pmp::{Call, CallOptions, Client, Error, retry::RetryPolicy, types};
 use wiremock::matchers::{method, path};
@@ -37,10 +37,6 @@ fn client(server: &MockServer, policy: RetryPolicy) -> Client {
     builder(server).retry(policy).build().unwrap()
 }
 
-async fn get(client: &Client) -> Result<types::ServerPreferences, Error> {
-    client.get_preferences().widget_uuid(id()).x_user_id("u").call().await
-}
-
 fn save(client: &Client) -> usercentrics_pmp::builder::SavePreferences<'_> {
     client.save_preferences().pac_uuid(id()).x_user_id("u").body(body())
 }
@@ -58,7 +54,7 @@ async fn retryable_statuses_are_retried_until_success() {
     for status in [429, 502, 503, 504] {
         let server = server().await;
         answers(&server, "GET", ResponseTemplate::new(status), 2, ok_object()).await;
-        get(&client(&server, quick_retries(3)))
+        get_preferences(&client(&server, quick_retries(3)))
             .await
             .unwrap_or_else(|e| panic!("{status}: {e}"));
         assert_eq!(count(&server, "GET", PREFERENCES).await, 3, "{status}");
@@ -69,7 +65,7 @@ async fn retryable_statuses_are_retried_until_success() {
 async fn attempts_are_bounded_and_the_last_answer_is_returned() {
     let server = server().await;
     answers(&server, "GET", ResponseTemplate::new(503), 100, ok_object()).await;
-    let error = get(&client(&server, quick_retries(4))).await.unwrap_err();
+    let error = get_preferences(&client(&server, quick_retries(4))).await.unwrap_err();
     assert!(matches!(&error, Error::Server(f) if f.status == 503), "{error:?}");
     assert_eq!(count(&server, "GET", PREFERENCES).await, 4);
 }
@@ -79,7 +75,7 @@ async fn other_failures_are_not_retried() {
     for status in [400, 401, 404, 500, 418] {
         let server = server().await;
         answers(&server, "GET", ResponseTemplate::new(status), 100, ok_object()).await;
-        get(&client(&server, quick_retries(3))).await.unwrap_err();
+        get_preferences(&client(&server, quick_retries(3))).await.unwrap_err();
         assert_eq!(count(&server, "GET", PREFERENCES).await, 1, "{status}");
     }
 }
@@ -100,7 +96,7 @@ async fn timeouts_are_retried() {
         .retry(quick_retries(3))
         .build()
         .unwrap();
-    let error = get(&client).await.unwrap_err();
+    let error = get_preferences(&client).await.unwrap_err();
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
     assert_eq!(count(&server, "GET", PREFERENCES).await, 3);
 }
@@ -158,7 +154,9 @@ async fn delete_is_retried_post_is_not_unless_asked() {
 async fn retries_can_be_turned_off() {
     let server = server().await;
     answers(&server, "GET", ResponseTemplate::new(503), 100, ok_object()).await;
-    get(&client(&server, RetryPolicy::none())).await.unwrap_err();
+    get_preferences(&client(&server, RetryPolicy::none()))
+        .await
+        .unwrap_err();
     assert_eq!(count(&server, "GET", PREFERENCES).await, 1);
 }
 
@@ -174,7 +172,7 @@ async fn retry_after_sets_the_wait() {
     )
     .await;
     let started = Instant::now();
-    get(&client(&server, quick_retries(3))).await.unwrap();
+    get_preferences(&client(&server, quick_retries(3))).await.unwrap();
     let waited = started.elapsed();
     assert!(
         waited >= Duration::from_secs(1) && waited < Duration::from_secs(3),
@@ -195,7 +193,7 @@ async fn a_retry_after_beyond_the_cap_ends_retrying() {
     )
     .await;
     let started = Instant::now();
-    let error = get(&client(
+    let error = get_preferences(&client(
         &server,
         quick_retries(3).max_retry_after(Duration::from_secs(5)),
     ))
@@ -224,7 +222,7 @@ async fn total_time_bounds_the_retries() {
     .await;
     let policy = quick_retries(10).max_elapsed(Duration::from_millis(2500));
     let started = Instant::now();
-    get(&client(&server, policy)).await.unwrap_err();
+    get_preferences(&client(&server, policy)).await.unwrap_err();
     assert_eq!(count(&server, "GET", PREFERENCES).await, 3);
     assert!(
         started.elapsed() < Duration::from_millis(2500),
@@ -244,7 +242,7 @@ async fn backoff_waits_stay_within_their_ceilings() {
         .max_backoff(Duration::from_millis(160));
     for _ in 0..3 {
         let started = Instant::now();
-        get(&client(&server, policy.clone())).await.unwrap_err();
+        get_preferences(&client(&server, policy.clone())).await.unwrap_err();
         let elapsed = started.elapsed();
         assert!(elapsed < Duration::from_millis(280 + 200), "{elapsed:?}");
     }

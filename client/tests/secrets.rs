@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Captured, ID, id, jwt, quick_retries};
+use common::{Captured, ID, get_preferences, id, jwt, quick_retries};
 use serde_json::json;
 use usercentrics_pmp::{Call, Client, ClientInfo, Error, types};
 use wiremock::matchers::{any, header, method, path};
@@ -52,15 +52,7 @@ async fn every_operation(client: &Client, user: &usercentrics_pmp::UserSession) 
         user_email: None,
     };
     keep(client.authenticate().body(auth).call().await.map(|r| format!("{r:?}")));
-    keep(
-        client
-            .get_preferences()
-            .widget_uuid(id())
-            .x_user_id("u")
-            .call()
-            .await
-            .map(|r| format!("{r:?}")),
-    );
+    keep(get_preferences(client).await.map(|r| format!("{r:?}")));
     keep(
         client
             .save_preferences()

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ID, builder, client, count, id, jwt, server};
+use common::{ID, builder, client, count, get_preferences, id, jwt, server};
 use futures_util::future::join_all;
 use serde_json::json;
 use usercentrics_pmp::{Call, Error};
@@ -228,13 +228,7 @@ async fn a_given_token_is_used_as_is_and_never_renewed() {
         .build()
         .unwrap();
     front_end.get_my_preferences().call().await.unwrap();
-    let error = front_end
-        .get_preferences()
-        .widget_uuid(id())
-        .x_user_id("u")
-        .call()
-        .await
-        .unwrap_err();
+    let error = get_preferences(&front_end).await.unwrap_err();
     assert!(matches!(error, Error::MissingCredential { .. }), "{error:?}");
 }
 
@@ -247,13 +241,7 @@ async fn a_refusal_of_the_api_key_is_not_a_reason_to_renew() {
         .mount(&server)
         .await;
     let user = client(&server).user(id(), "u");
-    let error = user
-        .get_preferences()
-        .widget_uuid(id())
-        .x_user_id("u")
-        .call()
-        .await
-        .unwrap_err();
+    let error = get_preferences(&user).await.unwrap_err();
     assert!(matches!(error, Error::Unauthorized(_)));
     assert_eq!(count(&server, "GET", "/public/preferences").await, 1);
     assert_eq!(count(&server, "POST", AUTHENTICATE).await, 0);

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Captured, ID, builder, quick_retries, server};
+use common::{Captured, builder, get_preferences, quick_retries, server};
 use serde_json::json;
 use tracing_subscriber::fmt::format::FmtSpan;
 use usercentrics_pmp::{Call, Client};
@@ -36,17 +36,6 @@ async fn span_of<F: std::future::Future<Output = ()>>(call: F) -> String {
     span.to_string()
 }
 
-async fn get_preferences(client: &Client) {
-    let id: uuid::Uuid = ID.parse().unwrap();
-    client
-        .get_preferences()
-        .widget_uuid(id)
-        .x_user_id("u")
-        .call()
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn a_call_sent_once_has_its_operation_route_and_status() {
     let server = server().await;
@@ -55,7 +44,8 @@ async fn a_call_sent_once_has_its_operation_route_and_status() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
         .mount(&server)
         .await;
-    let span = span_of(get_preferences(&builder(&server).build().unwrap())).await;
+    let client = builder(&server).build().unwrap();
+    let span = span_of(async { get_preferences(&client).await.map(drop).unwrap() }).await;
     assert!(
         span.contains("pmp.request{operation=get_preferences method=GET path=/preferences status=200}"),
         "{span}"
@@ -78,7 +68,7 @@ async fn a_resent_call_records_its_attempts_and_the_last_status() {
         .mount(&server)
         .await;
     let client = builder(&server).retry(quick_retries(3)).build().unwrap();
-    let span = span_of(get_preferences(&client)).await;
+    let span = span_of(async { get_preferences(&client).await.map(drop).unwrap() }).await;
     assert!(span.contains("path=/preferences attempts=3 status=200}"), "{span}");
 }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
-use usercentrics_pmp::{Client, ClientBuilder, retry::RetryPolicy};
+use usercentrics_pmp::{Call, Client, ClientBuilder, Error, retry::RetryPolicy, types};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 pub const API_KEY: &str = "7b931a0xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxa0d1";
@@ -42,6 +42,11 @@ pub fn builder(server: &MockServer) -> ClientBuilder {
 /// A client that never retries, so request counts are exact.
 pub fn client(server: &MockServer) -> Client {
     builder(server).retry(RetryPolicy::none()).build().unwrap()
+}
+
+/// `GET /preferences` with placeholder parameters: the call most tests make.
+pub async fn get_preferences(client: &Client) -> Result<types::ServerPreferences, Error> {
+    client.get_preferences().widget_uuid(id()).x_user_id("u").call().await
 }
 
 /// A fast retry policy for tests.

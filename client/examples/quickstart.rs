@@ -202,10 +202,10 @@ async fn authenticate(number: u32, user: &UserSession, user_id: &str) -> Result<
         &format!("a token for {user_id} (the session fetches it and renews it itself)"),
     );
     let token = user.token().await?;
-    let lifetime = secrecy::ExposeSecret::expose_secret(&token).split('.').count() == 3;
+    let is_jwt = secrecy::ExposeSecret::expose_secret(&token).split('.').count() == 3;
     show(format!(
         "token received{} (not printed: it is a secret)",
-        if lifetime { ", a JWT" } else { "" }
+        if is_jwt { ", a JWT" } else { "" }
     ));
     Ok(())
 }

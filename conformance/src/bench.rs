@@ -24,6 +24,10 @@ use uuid::Uuid;
 const API_KEY: &str = "bench-api-key";
 const ID: &str = "1234abcd-22bb-33cc-44dd-12345678abcd";
 
+fn id() -> Uuid {
+    ID.parse().expect("ID is a UUID")
+}
+
 /// The answers, as documented, built once.
 struct Bodies {
     server_view: Bytes,
@@ -185,7 +189,7 @@ fn raw_client() -> reqwest::Client {
 }
 
 fn save_body() -> types::SavePreferencesRequest {
-    let id: Uuid = ID.parse().expect("a valid id");
+    let id = id();
     types::SavePreferencesRequest {
         widget_uuid: id,
         language: "en".into(),
@@ -242,7 +246,7 @@ impl Clients {
             .base_url(&server.url)
             .retry(retry)
             .build()?;
-        let user = ours.user(ID.parse().expect("a valid id"), "bench@example.com");
+        let user = ours.user(id(), "bench@example.com");
         let token = secrecy::ExposeSecret::expose_secret(&user.token().await?).to_string();
         Ok(Self {
             ours,
@@ -259,7 +263,7 @@ impl Clients {
     }
 
     async fn once(&self, side: Side, operation: Operation) -> Result<(), String> {
-        let id: Uuid = ID.parse().expect("a valid id");
+        let id = id();
         match (side, operation) {
             (Side::Ours, Operation::GetPreferences) => {
                 let found = self
@@ -383,7 +387,7 @@ pub async fn single_flight(server: &Server) -> Result<(usize, Duration), String>
         .build()
         .map_err(|e| e.to_string())?;
     let before = server.authentications();
-    let user = client.user(ID.parse().expect("a valid id"), format!("first-{before}@example.com"));
+    let user = client.user(id(), format!("first-{before}@example.com"));
     let started = Instant::now();
     let results =
         futures_util::future::join_all((0..1000).map(|_| user.save_my_preferences().body(save_body()).call())).await;
@@ -403,7 +407,7 @@ pub async fn bulk(url: &str) -> Result<(Duration, f64, Option<u64>), String> {
         .base_url(url)
         .build()
         .map_err(|e| e.to_string())?;
-    let pac: Uuid = ID.parse().expect("a valid id");
+    let pac = id();
     let started = Instant::now();
     let failures = stream::iter(0..10_000)
         .map(|n| {

@@ -7,6 +7,7 @@
 //! under `cases/`, with the docs' placeholder ids replaced by the configured
 //! ones; writes go to the test user only and are deleted at the end.
 
+use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use usercentrics_pmp::Client;
@@ -255,16 +256,21 @@ impl Run<'_> {
             )
             .query(&query);
         for (header, value) in &request.headers {
-            let value = match (header.as_str(), value.as_str()) {
-                ("x-api-key", _) => self.settings.api_key.expose_secret().to_string(),
+            let (value, secret) = match (header.as_str(), value.as_str()) {
+                ("x-api-key", _) => (self.settings.api_key.expose_secret().to_string(), true),
                 ("authorization", _) => {
                     let token = self.token.as_ref().ok_or("no token: authenticate/201 did not pass")?;
-                    format!("Bearer {}", token.expose_secret())
+                    (format!("Bearer {}", token.expose_secret()), true)
                 }
-                ("x-user-id", _) => self.settings.test_user.clone(),
+                ("x-user-id", _) => (self.settings.test_user.clone(), false),
                 ("x-user-email", _) => continue,
-                (_, value) => value.to_string(),
+                (_, value) => (value.to_string(), false),
             };
+            // As the client does: a credential's header is marked sensitive,
+            // so no HTTP-level log or Debug prints it.
+            let mut value = HeaderValue::from_str(&value)
+                .map_err(|_| format!("the `{header}` value is not a valid header value"))?;
+            value.set_sensitive(secret);
             builder = builder.header(header, value);
         }
         if let Some(body) = self.body(&operation)? {

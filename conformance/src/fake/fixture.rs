@@ -89,4 +89,32 @@ mod tests {
         let fixture = super::Fixture::from_json(super::DEMO).unwrap();
         assert_eq!(fixture.configurations.len(), 2);
     }
+
+    #[test]
+    fn every_published_demo_id_and_key_is_in_the_fixture() {
+        use crate::fake::*;
+        let ids = [
+            DEMO_PAC_UUID,
+            OTHER_PAC_UUID,
+            DEMO_NEWSLETTER_WIDGET,
+            DEMO_TOPICS,
+            DEMO_PRODUCT_NEWS,
+            DEMO_OFFERS,
+            DEMO_EVENTS,
+            DEMO_FREQUENCY,
+            DEMO_WEEKLY,
+            DEMO_MONTHLY,
+            DEMO_ACCOUNT_WIDGET,
+            OTHER_WIDGET,
+        ];
+        for id in ids {
+            assert!(
+                super::DEMO.contains(&id.to_string()),
+                "{id} is not in fixtures/demo.json"
+            );
+        }
+        for key in [DEMO_API_KEY, OTHER_TENANT_API_KEY] {
+            assert!(super::DEMO.contains(key), "{key} is not in fixtures/demo.json");
+        }
+    }
 }
